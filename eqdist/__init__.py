@@ -1,0 +1,17 @@
+"""eqdist: probability distributions, constraints, transforms and normalizing flows
+for JAX, where every object is an immutable Equinox module."""
+
+from . import constraints as constraints, transforms as transforms
+from ._distribution import (
+    AbstractDistribution as AbstractDistribution,
+    AbstractSimpleDistribution as AbstractSimpleDistribution,
+)
+from ._expanded import ExpandedDistribution as ExpandedDistribution
+from ._independent import Independent as Independent
+from ._transformed import TransformedDistribution as TransformedDistribution
+from ._validation import enable_validation as enable_validation
+from .continuous._normal import Normal as Normal
+
+Distribution = AbstractDistribution
+
+__version__ = "0.1.0"

@@ -1,0 +1,260 @@
+"""The distribution protocol: `AbstractDistribution` and `AbstractSimpleDistribution`."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Num, PRNGKeyArray
+
+from . import constraints
+from ._shapes import as_shape, check_key, promote_params
+from ._validation import check, resolve_validate_args
+
+# Methods that exist only where a closed form does. They are not declared on the
+# protocol, so a class without one raises a clear AttributeError (see `__getattr__`).
+OPTIONAL_METHODS = ("mean", "variance", "entropy", "cdf", "icdf", "enumerate_support")
+
+
+class AbstractDistribution(eqx.Module):
+    """A probability distribution: an immutable Equinox module whose array parameters
+    are leaves.
+
+    `batch_shape` indexes independent, possibly non-identical distributions;
+    `event_shape` is the shape of one draw. A sample has shape
+    `sample_shape + batch_shape + event_shape`, and `log_prob(value)` has shape
+    `broadcast(value.shape[:value.ndim - len(event_shape)], batch_shape)`.
+
+    Both shapes are read off the array leaves, never stored as static metadata, so
+    a batch of distributions built or consumed by `jax.vmap` reports the right shapes.
+
+    Members that exist only where a closed form does (`mean`, `variance`, `entropy()`,
+    `cdf(x)`, `icdf(q)`, `enumerate_support()`) are defined by the concrete classes
+    that have them; asking another class for one raises `AttributeError` naming the
+    class and the member.
+    """
+
+    arg_constraints: eqx.AbstractClassVar[dict[str, constraints.AbstractConstraint]]
+    reparametrized_params: eqx.AbstractClassVar[tuple[str, ...]]
+
+    @property
+    @abc.abstractmethod
+    def batch_shape(self) -> tuple[int, ...]:
+        """The shape over which parameters are batched."""
+
+    @property
+    @abc.abstractmethod
+    def event_shape(self) -> tuple[int, ...]:
+        """The shape of a single draw."""
+
+    @property
+    @abc.abstractmethod
+    def support(self) -> constraints.AbstractConstraint:
+        """The set the values live in (may depend on the parameters)."""
+
+    @abc.abstractmethod
+    def sample(self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()) -> Array:
+        """Draw `sample_shape` independent samples: shape
+        `sample_shape + batch_shape + event_shape`."""
+
+    @abc.abstractmethod
+    def sample_with_intermediates(
+        self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()
+    ) -> tuple[Array, Any]:
+        """`(sample, intermediates)`; the intermediates let `log_prob` skip inverses."""
+
+    @abc.abstractmethod
+    def log_prob(self, value: Num[ArrayLike, "..."]) -> Array:
+        """Log density (or log mass) of `value`; `-inf` outside the support."""
+
+    @abc.abstractmethod
+    def sample_and_log_prob(
+        self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()
+    ) -> tuple[Array, Array]:
+        """A sample and its log density in one pass (no inverse transforms)."""
+
+    def shape(self, sample_shape: Sequence[int] = ()) -> tuple[int, ...]:
+        """`sample_shape + batch_shape + event_shape`."""
+        return as_shape(sample_shape) + self.batch_shape + self.event_shape
+
+    def expand(self, batch_shape: Sequence[int]) -> AbstractDistribution:
+        """Broadcast to a larger `batch_shape` (see `ExpandedDistribution`)."""
+        from ._expanded import ExpandedDistribution
+
+        return ExpandedDistribution(self, batch_shape)
+
+    def to_event(
+        self, reinterpreted_batch_ndims: int | None = None
+    ) -> AbstractDistribution:
+        """Treat the `reinterpreted_batch_ndims` rightmost batch axes as event axes
+        (all of them by default; see `Independent`)."""
+        from ._independent import Independent
+
+        if reinterpreted_batch_ndims is None:
+            reinterpreted_batch_ndims = len(self.batch_shape)
+        if reinterpreted_batch_ndims == 0:
+            return self
+        return Independent(self, reinterpreted_batch_ndims)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in OPTIONAL_METHODS:
+            raise AttributeError(f"{type(self).__name__} has no closed-form `{name}`.")
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'"
+        )
+
+    def _check_event_shape(self, value: Array) -> None:
+        event_shape = self.event_shape
+        n = len(event_shape)
+        if value.shape[value.ndim - n :] != event_shape or value.ndim < n:
+            raise ValueError(
+                f"{type(self).__name__}.log_prob: `value` of shape {value.shape} does "
+                f"not end in the event shape {event_shape}."
+            )
+        try:
+            jnp.broadcast_shapes(value.shape[: value.ndim - n], self.batch_shape)
+        except ValueError:
+            raise ValueError(
+                f"{type(self).__name__}.log_prob: the batch axes of `value` "
+                f"{value.shape[: value.ndim - n]} do not broadcast with the batch "
+                f"shape {self.batch_shape}."
+            ) from None
+
+
+class AbstractSimpleDistribution(AbstractDistribution):
+    """A distribution defined directly by its parameters: the common case.
+
+    Subclasses implement two private, shape-agnostic methods:
+
+    - `_sample(key, sample_shape)`: a draw of shape `self.shape(sample_shape)`;
+    - `_log_prob(value)`: the log density for a `value` known to be inside the
+      support and of a checked shape.
+
+    The public methods are shared here: they check the key and the shapes, validate
+    values against the support when `validate_args` is on, and return `-inf` outside
+    the support. Outside values are swapped for a feasible point before `_log_prob`
+    sees them (the "double where"), so gradients stay free of NaN there.
+
+    Concrete classes also hold `validate_args` as a static field and call
+    `self._init_params(...)` from `__init__`.
+    """
+
+    validate_args: eqx.AbstractVar[bool]
+
+    @abc.abstractmethod
+    def _sample(self, key: PRNGKeyArray, sample_shape: tuple[int, ...]) -> Array:
+        """A draw of shape `sample_shape + batch_shape + event_shape`."""
+
+    @abc.abstractmethod
+    def _log_prob(self, value: Array) -> Array:
+        """Log density of an in-support `value`."""
+
+    def sample(self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()) -> Array:
+        """Draw `sample_shape` independent samples: shape
+        `sample_shape + batch_shape + event_shape`."""
+        key = check_key(type(self).__name__, key)
+        return self._sample(key, as_shape(sample_shape))
+
+    def sample_with_intermediates(
+        self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()
+    ) -> tuple[Array, Any]:
+        """`(sample, None)`: a direct distribution has no intermediates."""
+        return self.sample(key, sample_shape), None
+
+    def log_prob(self, value: Num[ArrayLike, "..."]) -> Array:
+        """Log density (or mass) of `value`, shape
+        `broadcast(value.shape[:value.ndim - len(event_shape)], batch_shape)`;
+        `-inf` outside the support (an error under `validate_args`)."""
+        return masked_log_prob(self, jnp.asarray(value), self._log_prob)
+
+    def sample_and_log_prob(
+        self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()
+    ) -> tuple[Array, Array]:
+        """A sample and its log density, without re-checking the support."""
+        x = self.sample(key, sample_shape)
+        return x, self._log_prob(x)
+
+    def _init_params(
+        self,
+        params: dict[str, tuple[ArrayLike, int]],
+        validate_args: bool | None,
+        dtype: jnp.dtype | None = None,
+    ) -> None:
+        """Store `params` as broadcast array leaves and validate them.
+
+        `params` maps each field name to `(value, event_ndim)`; see
+        `eqdist._shapes.promote_params`. With validation on, each parameter is
+        checked against `arg_constraints` (eagerly a `ValueError`, under `jit` an
+        `equinox.error_if`).
+        """
+        name = type(self).__name__
+        self.validate_args = resolve_validate_args(validate_args)
+        arrays = promote_params(name, params, dtype)
+        for field, array in zip(params, arrays):
+            constraint = self.arg_constraints.get(field)
+            if self.validate_args and not isinstance(
+                constraint, (type(None), constraints.Dependent)
+            ):
+                array = check(
+                    array,
+                    constraint(array) if constraint.event_dim <= array.ndim else False,
+                    f"{name}: parameter `{field}` must satisfy "
+                    f"{_describe(constraint)}.",
+                )
+            setattr(self, field, array)
+
+
+def _describe(constraint: constraints.AbstractConstraint) -> str:
+    """A short human description of a constraint for error messages."""
+    if isinstance(constraint, constraints.GreaterThan):
+        return f"GreaterThan({_bound_text(constraint.lower_bound)}), i.e. x > bound"
+    if isinstance(constraint, constraints.Interval):
+        return (
+            f"Interval({_bound_text(constraint.lower_bound)}, "
+            f"{_bound_text(constraint.upper_bound)})"
+        )
+    if isinstance(constraint, constraints.IntegerGreaterThan):
+        return f"IntegerGreaterThan({_bound_text(constraint.lower_bound)})"
+    return type(constraint).__name__
+
+
+def _bound_text(bound: Any) -> str:
+    if isinstance(bound, jax.core.Tracer):
+        return "traced bound"
+    array = np.asarray(bound)
+    return str(array.item()) if array.size == 1 else f"array of shape {array.shape}"
+
+
+def masked_log_prob(
+    dist: AbstractDistribution, value: Array, log_prob_fn: Callable[[Array], Array]
+) -> Array:
+    """`log_prob_fn(value)` where `value` is in `dist.support`, `-inf` elsewhere.
+
+    Checks `value`'s shape against `dist`; under `dist.validate_args`, an outside value
+    is an error instead. Outside values are replaced by a feasible point before
+    `log_prob_fn` sees them, so neither the result nor its gradient is NaN there.
+    """
+    dist._check_event_shape(value)
+    support = dist.support
+    if isinstance(support, (constraints.RealSet, constraints.RealVector)):
+        return log_prob_fn(value)
+    n_event = len(dist.event_shape)
+    inside = support(value)
+    extra = n_event - support.event_dim
+    if extra > 0:
+        inside = jnp.all(inside, axis=tuple(range(-extra, 0)))
+    if dist.validate_args:
+        value = check(
+            value,
+            inside,
+            f"{type(dist).__name__}.log_prob: `value` is outside the support "
+            f"{_describe(support)}.",
+        )
+    inside_per_element = jnp.reshape(inside, inside.shape + (1,) * n_event)
+    safe_value = jnp.where(inside_per_element, value, support.feasible_like(value))
+    return jnp.where(inside, log_prob_fn(safe_value), -jnp.inf)

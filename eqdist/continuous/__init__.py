@@ -1,0 +1,1 @@
+"""Continuous distributions, one family per file."""
