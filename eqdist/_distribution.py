@@ -181,14 +181,14 @@ class AbstractSimpleDistribution(AbstractDistribution):
 
     def _init_params(
         self,
-        params: dict[str, tuple[ArrayLike, int]],
+        params: dict[str, tuple],
         validate_args: bool | None,
         dtype: jnp.dtype | None = None,
     ) -> None:
         """Store `params` as broadcast array leaves and validate them.
 
-        `params` maps each field name to `(value, event_ndim)`; see
-        `eqdist._shapes.promote_params`. With validation on, each parameter is
+        `params` maps each field name to `(value, event_ndim)` or
+        `(value, event_ndim, dtype)`; see `eqdist._shapes.promote_params`. With validation on, each parameter is
         checked against `arg_constraints` (eagerly a `ValueError`, under `jit` an
         `equinox.error_if`).
         """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import jax
@@ -21,7 +20,7 @@ def float_dtype(*values: ArrayLike) -> jnp.dtype:
 
 def promote_params(
     owner: str,
-    params: dict[str, tuple[ArrayLike, int]],
+    params: dict[str, tuple],
     dtype: jnp.dtype | None = None,
 ) -> tuple[Array, ...]:
     """Convert parameters to arrays and broadcast their batch dimensions together.
@@ -32,23 +31,28 @@ def promote_params(
     **Arguments:**
 
     - `owner`: the distribution's name, used in error messages.
-    - `params`: `name -> (value, event_ndim)`; `event_ndim` trailing axes of each value
-      are its own event axes and are not broadcast.
-    - `dtype`: the dtype every parameter is converted to; by default the floating dtype
-      the parameters promote to.
+    - `params`: `name -> (value, event_ndim)` or `name -> (value, event_ndim, dtype)`;
+      `event_ndim` trailing axes of each value are its own event axes and are not
+      broadcast. A per-parameter `dtype` (e.g. an integer `total_count`) overrides
+      the shared one.
+    - `dtype`: the dtype of every other parameter; by default the floating dtype
+      those parameters promote to.
 
     **Returns:** the arrays, in the order of `params`.
 
     **Raises:** `ValueError` naming `owner` and every parameter's shape when the batch
     shapes do not broadcast, or when a parameter has fewer axes than its event needs.
     """
+    shared = [spec[0] for spec in params.values() if len(spec) == 2]
     if dtype is None:
-        dtype = float_dtype(*(value for value, _ in params.values()))
+        dtype = float_dtype(*shared) if shared else jnp.result_type(float)
     arrays = {
-        name: jnp.asarray(value, dtype=dtype) for name, (value, _) in params.items()
+        name: jnp.asarray(spec[0], dtype=spec[2] if len(spec) == 3 else dtype)
+        for name, spec in params.items()
     }
     batch_shapes = []
-    for name, (_, event_ndim) in params.items():
+    for name, spec in params.items():
+        event_ndim = spec[1]
         shape = arrays[name].shape
         if len(shape) < event_ndim:
             raise ValueError(
@@ -64,8 +68,9 @@ def promote_params(
             f"{owner}: parameters do not broadcast together: {described}."
         ) from None
     out = []
-    for name, (_, event_ndim) in params.items():
+    for name, spec in params.items():
         array = arrays[name]
+        event_ndim = spec[1]
         target = batch_shape + array.shape[array.ndim - event_ndim :]
         if array.shape != target:
             array = jnp.broadcast_to(array, target)
@@ -108,7 +113,3 @@ def check_key(owner: str, key: object) -> Array:
         f"{owner}.sample: `key` must be a PRNG key (`jax.random.key(seed)` or "
         f"`jax.random.PRNGKey(seed)`), got {described}."
     )
-
-
-def numel(shape: Sequence[int]) -> int:
-    return math.prod(shape)
