@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import equinox as eqx
+import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Num, PRNGKeyArray
 
 from . import constraints
@@ -88,6 +89,8 @@ class Independent(AbstractDistribution):
         return self.base_distribution.sample_with_intermediates(key, sample_shape)
 
     def log_prob(self, value: Num[ArrayLike, "..."]) -> Array:
+        value = jnp.asarray(value)
+        self._check_event_shape(value)
         log_prob = self.base_distribution.log_prob(value)
         return sum_rightmost(log_prob, self.reinterpreted_batch_ndims)
 

@@ -1,0 +1,1 @@
+"""eqdist benchmarks: `python -m benchmarks.run [--quick]` (or `make bench`)."""
