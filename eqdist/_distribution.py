@@ -1,7 +1,5 @@
 """The distribution protocol: `AbstractDistribution` and `AbstractSimpleDistribution`."""
 
-from __future__ import annotations
-
 import abc
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -82,7 +80,7 @@ class AbstractDistribution(eqx.Module):
         """`sample_shape + batch_shape + event_shape`."""
         return as_shape(sample_shape) + self.batch_shape + self.event_shape
 
-    def expand(self, batch_shape: Sequence[int]) -> AbstractDistribution:
+    def expand(self, batch_shape: Sequence[int]) -> "AbstractDistribution":
         """Broadcast to a larger `batch_shape` (see `ExpandedDistribution`)."""
         from ._expanded import ExpandedDistribution
 
@@ -90,7 +88,7 @@ class AbstractDistribution(eqx.Module):
 
     def to_event(
         self, reinterpreted_batch_ndims: int | None = None
-    ) -> AbstractDistribution:
+    ) -> "AbstractDistribution":
         """Treat the `reinterpreted_batch_ndims` rightmost batch axes as event axes
         (all of them by default; see `Independent`)."""
         from ._independent import Independent

@@ -18,8 +18,6 @@ simplex, unit_interval`, plus `independent` which reinterprets batch axes as eve
 axes.
 """
 
-from __future__ import annotations
-
 import abc
 from typing import ClassVar
 

@@ -1,7 +1,5 @@
 """The transform protocol shared by every bijection and by the flows."""
 
-from __future__ import annotations
-
 import abc
 from typing import Any
 

@@ -1,0 +1,128 @@
+"""One-call constructors for K-layer autoregressive flows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import jax
+from jaxtyping import Array, PRNGKeyArray
+
+from .._distribution import AbstractDistribution
+from .._transformed import TransformedDistribution
+from ..transforms import InverseTransform, PermuteTransform
+from ..transforms._base import AbstractTransform
+from ._iaf import InverseAutoregressiveTransform
+from ._made import AutoregressiveNN
+
+
+def _layers(
+    key: PRNGKeyArray,
+    base_distribution: AbstractDistribution,
+    num_layers: int,
+    hidden_dims: Sequence[int],
+    invert: bool,
+    **layer_options,
+) -> list[AbstractTransform]:
+    shape = base_distribution.batch_shape + base_distribution.event_shape
+    if not shape:
+        raise ValueError(
+            "autoregressive flows need vector-valued samples; the base distribution's "
+            "samples are scalars. Use e.g. Normal(jnp.zeros(dim), 1.0)."
+        )
+    if num_layers < 1:
+        raise ValueError(f"`num_layers` must be >= 1, got {num_layers}.")
+    dim = shape[-1]
+    made_options = {
+        name: layer_options.pop(name)
+        for name in ("skip_connections", "nonlinearity")
+        if name in layer_options
+    }
+    reverse = PermuteTransform(tuple(range(dim - 1, -1, -1)))
+    layers: list[AbstractTransform] = []
+    for i, layer_key in enumerate(jax.random.split(key, num_layers)):
+        made = AutoregressiveNN(dim, hidden_dims, key=layer_key, **made_options)
+        layer: AbstractTransform = InverseAutoregressiveTransform(made, **layer_options)
+        layers.append(InverseTransform(layer) if invert else layer)
+        if dim > 1 and i < num_layers - 1:
+            # Alternate the order so every dimension conditions on every other.
+            layers.append(reverse)
+    return layers
+
+
+def inverse_autoregressive_flow(
+    key: PRNGKeyArray,
+    base_distribution: AbstractDistribution,
+    num_layers: int = 4,
+    hidden_dims: Sequence[int] = (64, 64),
+    *,
+    stable: bool = False,
+    skip_connections: bool = False,
+    nonlinearity: Callable[[Array], Array] = jax.nn.relu,
+    log_scale_min_clip: float = -5.0,
+    log_scale_max_clip: float = 3.0,
+) -> TransformedDistribution:
+    """A `num_layers`-layer inverse autoregressive flow over `base_distribution`
+    (Kingma et al. 2016), with the order reversed between layers.
+
+    Sampling and `sample_and_log_prob` take one network pass per layer (the
+    variational-inference direction); `log_prob` of outside data takes `D` passes per
+    layer.
+
+    **Arguments:**
+
+    - `key`: PRNG key for the networks' initial weights.
+    - `base_distribution`: samples of shape `(..., D)`; a batch of `D` scalars is
+      turned into one `D`-dimensional event.
+    - `num_layers`, `hidden_dims`: depth of the flow and widths of each MADE.
+    - `stable`, `log_scale_min_clip`, `log_scale_max_clip`: see
+      `InverseAutoregressiveTransform`; `skip_connections`, `nonlinearity`: see
+      `AutoregressiveNN`.
+    """
+    layers = _layers(
+        key,
+        base_distribution,
+        num_layers,
+        hidden_dims,
+        invert=False,
+        stable=stable,
+        skip_connections=skip_connections,
+        nonlinearity=nonlinearity,
+        log_scale_min_clip=log_scale_min_clip,
+        log_scale_max_clip=log_scale_max_clip,
+    )
+    return TransformedDistribution(base_distribution, layers)
+
+
+def masked_autoregressive_flow(
+    key: PRNGKeyArray,
+    base_distribution: AbstractDistribution,
+    num_layers: int = 4,
+    hidden_dims: Sequence[int] = (64, 64),
+    *,
+    stable: bool = False,
+    skip_connections: bool = False,
+    nonlinearity: Callable[[Array], Array] = jax.nn.relu,
+    log_scale_min_clip: float = -5.0,
+    log_scale_max_clip: float = 3.0,
+) -> TransformedDistribution:
+    """A `num_layers`-layer masked autoregressive flow (Papamakarios et al. 2017,
+    "Masked Autoregressive Flow for Density Estimation", arXiv:1705.07057): each layer
+    is `InverseTransform(InverseAutoregressiveTransform(...))`.
+
+    `log_prob` takes one network pass per layer (the density-estimation direction,
+    for `fit_to_data`); sampling takes `D` passes per layer. Arguments as for
+    `inverse_autoregressive_flow`.
+    """
+    layers = _layers(
+        key,
+        base_distribution,
+        num_layers,
+        hidden_dims,
+        invert=True,
+        stable=stable,
+        skip_connections=skip_connections,
+        nonlinearity=nonlinearity,
+        log_scale_min_clip=log_scale_min_clip,
+        log_scale_max_clip=log_scale_max_clip,
+    )
+    return TransformedDistribution(base_distribution, layers)

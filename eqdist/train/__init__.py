@@ -1,0 +1,21 @@
+"""Training helpers (needs the `train` extra: optax and tqdm).
+
+- `fit_to_data`: maximum likelihood on samples, minibatches, early stopping,
+  optional data parallelism on a `jax.sharding.Mesh`.
+- `fit_to_variational_target` with `elbo_loss`: variational inference.
+- `unconstrain` / `constrain` / `Unconstrained`: how constrained parameters are trained.
+- `save` / `load`: persistence with architecture checks.
+"""
+
+from ._fit import (
+    elbo_loss as elbo_loss,
+    fit_to_data as fit_to_data,
+    fit_to_variational_target as fit_to_variational_target,
+    make_step as make_step,
+)
+from ._persistence import load as load, save as save
+from ._unconstrained import (
+    Unconstrained as Unconstrained,
+    constrain as constrain,
+    unconstrain as unconstrain,
+)
