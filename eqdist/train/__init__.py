@@ -14,6 +14,11 @@ from ._fit import (
     make_step as make_step,
 )
 from ._persistence import load as load, save as save
+from ._targets import (
+    ring_mixture as ring_mixture,
+    ring_mixture_log_prob as ring_mixture_log_prob,
+    two_moons as two_moons,
+)
 from ._unconstrained import (
     Unconstrained as Unconstrained,
     constrain as constrain,
