@@ -149,7 +149,12 @@ class CorrCholeskyTransform(AbstractTransform):
         x = jnp.asarray(x)
         t, _, log_left = self._pieces(x)
         n = t.shape[-1]
-        return (t + jnp.eye(n, dtype=x.dtype)) * jnp.exp(log_left), None
+        eye = jnp.eye(n, dtype=x.dtype)
+        y = (t + eye) * jnp.exp(log_left)
+        # The diagonal is positive in exact arithmetic; keep it so where the product
+        # of many small factors underflows to 0.
+        tiny = jnp.finfo(x.dtype).tiny
+        return jnp.where(eye > 0, jnp.maximum(y, tiny), y), None
 
     def inv(self, y: Float[ArrayLike, "... n n"]) -> Array:
         y = jnp.tril(jnp.asarray(y))
