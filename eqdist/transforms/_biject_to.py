@@ -18,7 +18,7 @@ from ._identity import IdentityTransform, IndependentTransform
 from ._stick_breaking import StickBreakingTransform
 
 
-def _is(value: object, number: float) -> bool:
+def _is(value: object, number: int) -> bool:
     """Whether `value` is known at trace time to equal `number` everywhere."""
     array = concrete(value)
     return array is not None and bool(np.all(array == number))
