@@ -11,6 +11,7 @@ from ._independent import Independent as Independent
 from ._transformed import TransformedDistribution as TransformedDistribution
 from ._validation import enable_validation as enable_validation
 from .continuous._normal import Normal as Normal
+from .transforms import biject_to as biject_to
 
 Distribution = AbstractDistribution
 

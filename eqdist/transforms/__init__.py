@@ -3,6 +3,27 @@
 Every transform is an Equinox module; see `AbstractTransform` for the protocol.
 """
 
+from ._affine import AffineTransform as AffineTransform
 from ._base import AbstractTransform as AbstractTransform
+from ._biject_to import biject_to as biject_to
+from ._cholesky import (
+    CorrCholeskyTransform as CorrCholeskyTransform,
+    LowerCholeskyTransform as LowerCholeskyTransform,
+    PositiveDefiniteTransform as PositiveDefiniteTransform,
+)
 from ._compose import ComposeTransform as ComposeTransform
+from ._elementwise import (
+    AbsTransform as AbsTransform,
+    ExpTransform as ExpTransform,
+    PowerTransform as PowerTransform,
+    SigmoidTransform as SigmoidTransform,
+)
+from ._identity import (
+    IdentityTransform as IdentityTransform,
+    IndependentTransform as IndependentTransform,
+)
 from ._inverse import InverseTransform as InverseTransform
+from ._permute import PermuteTransform as PermuteTransform
+from ._stick_breaking import StickBreakingTransform as StickBreakingTransform
+
+Transform = AbstractTransform

@@ -32,6 +32,8 @@ class AbstractTransform(eqx.Module):
       autoregressive flow keeps its scales). Most transforms keep `None`.
     """
 
+    # No `from __future__ import annotations` in this module: Equinox must see these
+    # annotations as objects to treat them as abstract (not as dataclass fields).
     domain: eqx.AbstractVar[AbstractConstraint]
     codomain: eqx.AbstractVar[AbstractConstraint]
 

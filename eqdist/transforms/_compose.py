@@ -82,7 +82,11 @@ class ComposeTransform(AbstractTransform):
         intermediates: Any = None,
     ) -> Array:
         dims = self._event_dims()
-        total = jnp.zeros(())
+        x = jnp.asarray(x)
+        # Start from zeros of the batch shape and x's dtype: a bare `zeros(())` would
+        # promote float32 inputs to float64 under x64 and give the wrong shape when
+        # there are no parts.
+        total = jnp.zeros(x.shape[: x.ndim - dims[0]], dtype=x.dtype)
         for i, part in enumerate(self.parts):
             if intermediates is None:
                 part_y, part_intermediates = part.call_with_intermediates(x)
