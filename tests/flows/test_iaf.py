@@ -1,5 +1,6 @@
 """Inverse autoregressive layers, their inverse, flows built from them."""
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -54,10 +55,9 @@ def test_the_clamp_keeps_gradients():
         log_scale_max_clip=1e-3,
     )
     x = jnp.array([0.3, -0.7])
-    grads = jax.grad(lambda t: t.log_abs_det_jacobian(x, t(x)).sum())(t)
-    assert any(
-        np.any(np.asarray(g) != 0) for g in jax.tree.leaves(grads) if g.dtype != bool
-    )
+    grads = eqx.filter_grad(lambda t: t.log_abs_det_jacobian(x, t(x)).sum())(t)
+    # Every raw log-scale lies outside the tiny clip range, yet the weights learn.
+    assert any(np.any(np.asarray(g) != 0) for g in jax.tree.leaves(grads))
 
 
 def test_inverse_compiles_once_for_any_dimension():
@@ -65,7 +65,8 @@ def test_inverse_compiles_once_for_any_dimension():
     jaxpr = jax.make_jaxpr(t.inv)(jnp.ones(12))
     # One loop primitive, not twelve unrolled network passes.
     primitives = [eqn.primitive.name for eqn in jaxpr.jaxpr.eqns]
-    assert primitives.count("while") + primitives.count("fori_loop") == 1
+    loops = [p for p in primitives if p in ("while", "scan")]
+    assert len(loops) == 1 and len(primitives) <= 3, primitives
 
 
 @pytest.mark.parametrize(
