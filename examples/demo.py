@@ -33,7 +33,8 @@ def plot(path, data, samples, flow, title):
     grid = jnp.linspace(-3.5, 3.5, 200)
     xx, yy = jnp.meshgrid(grid, grid)
     points = jnp.stack([xx.ravel(), yy.ravel()], axis=-1)
-    density = jnp.exp(jax.jit(flow.log_prob)(points)).reshape(xx.shape)
+    log_prob = jax.jit(lambda flow, points: flow.log_prob(points))(flow, points)
+    density = jnp.exp(log_prob).reshape(xx.shape)
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.3), sharex=True, sharey=True)
     axes[0].scatter(data[:, 0], data[:, 1], s=1, alpha=0.4)
     axes[0].set_title("training data")
@@ -46,7 +47,7 @@ def plot(path, data, samples, flow, title):
         ax.set_ylim(-3.5, 3.5)
         ax.set_aspect("equal")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -90,7 +91,7 @@ def main(argv=None):
     train.save(model_path, flow)
     reloaded = train.load(model_path, make_flow(jax.random.key(1)))
     assert jnp.array_equal(reloaded.log_prob(data[:10]), flow.log_prob(data[:10]))
-    samples = jax.jit(lambda k: flow.sample(k, (n,)))(key_sample)
+    samples = jax.jit(lambda flow, k: flow.sample(k, (n,)))(flow, key_sample)
     image_path = args.out / f"flow_{args.target}.png"
     plot(
         image_path, data, samples, flow, f"masked autoregressive flow on {args.target}"
