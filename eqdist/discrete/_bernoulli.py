@@ -68,6 +68,7 @@ class BernoulliProbs(AbstractSimpleDistribution):
         return (u < self.probs).astype(int_dtype())
 
     def _log_prob(self, value: Array) -> Array:
+        value = value.astype(self.probs.dtype)  # xlogy differentiates in `value` too
         return xlogy(value, self.probs) + xlog1py(1 - value, -self.probs)
 
     @property
