@@ -15,9 +15,12 @@ import eqdist
 PROBS = np.array([[0.1, 0.5, 0.9], [0.02, 0.3, 0.995]])
 LOGITS = np.array([[-3.0, 0.0, 2.5], [80.0, -80.0, 0.7]])
 MODERATE_LOGITS = np.array([[-3.0, 0.0, 2.5], [1.0, -1.5, 0.7]])
-CAT_LOGITS = np.array(
-    [[[0.3, -1.0, 2.0, 0.0], [80.0, -80.0, 0.0, 1.0], [-5.0, 5.0, 0.1, 0.2]]] * 2
-) + np.arange(6).reshape(2, 3, 1) / 7
+CAT_LOGITS = (
+    np.array(
+        [[[0.3, -1.0, 2.0, 0.0], [80.0, -80.0, 0.0, 1.0], [-5.0, 5.0, 0.1, 0.2]]] * 2
+    )
+    + np.arange(6).reshape(2, 3, 1) / 7
+)
 CAT_PROBS = scipy.special.softmax(CAT_LOGITS, axis=-1)
 # Without a near-certain category, for goodness-of-fit tests.
 GOF_CAT_LOGITS = CAT_LOGITS.copy()
@@ -42,7 +45,9 @@ def test_factories_need_exactly_one_parameter():
             factory()
     assert isinstance(eqdist.Bernoulli(probs=0.3), eqdist.BernoulliProbs)
     assert isinstance(eqdist.Bernoulli(logits=0.3), eqdist.BernoulliLogits)
-    assert isinstance(eqdist.Categorical(probs=jnp.ones(3) / 3), eqdist.CategoricalProbs)
+    assert isinstance(
+        eqdist.Categorical(probs=jnp.ones(3) / 3), eqdist.CategoricalProbs
+    )
     assert isinstance(eqdist.Categorical(logits=jnp.ones(3)), eqdist.CategoricalLogits)
 
 
@@ -68,8 +73,12 @@ def test_bernoulli_log_prob_moments_entropy(kind):
 def test_bernoulli_extreme_logits_are_exact():
     d = eqdist.BernoulliLogits(jnp.array([80.0, -80.0]))
     tiny = np.exp(-80.0)  # log1p(e^-80) == e^-80 in double precision
-    np.testing.assert_allclose(d.log_prob(jnp.array([1, 0])), [-tiny, -tiny], rtol=1e-12)
-    np.testing.assert_allclose(d.log_prob(jnp.array([0, 1])), [-80.0, -80.0], rtol=1e-14)
+    np.testing.assert_allclose(
+        d.log_prob(jnp.array([1, 0])), [-tiny, -tiny], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        d.log_prob(jnp.array([0, 1])), [-80.0, -80.0], rtol=1e-14
+    )
     # The entropy is tiny but exact, not a cancellation to 0 or a NaN.
     np.testing.assert_allclose(d.entropy(), 81 * tiny, rtol=1e-10)
     np.testing.assert_allclose(d.variance, tiny, rtol=1e-10)
@@ -137,15 +146,17 @@ def test_outside_support(cls, param):
     grad = jax.grad(lambda q: cls(q).log_prob(jnp.array([-1.0, 0.5])).sum())(param)
     assert np.all(grad == 0)
     strict = cls(param, validate_args=True)
-    np.testing.assert_allclose(strict.log_prob(jnp.array([0, 1])), cls(param).log_prob(jnp.array([0, 1])))
+    np.testing.assert_allclose(
+        strict.log_prob(jnp.array([0, 1])), cls(param).log_prob(jnp.array([0, 1]))
+    )
     with pytest.raises(ValueError, match=f"{cls.__name__}.*outside the support"):
         strict.log_prob(jnp.array([0.0, 3.0]))
 
 
 def test_parameter_validation():
-    with pytest.raises(ValueError, match="BernoulliProbs.*probs"):
+    with pytest.raises(ValueError, match=r"BernoulliProbs.*probs"):
         eqdist.Bernoulli(probs=1.5, validate_args=True)
-    with pytest.raises(ValueError, match="CategoricalProbs.*probs"):
+    with pytest.raises(ValueError, match=r"CategoricalProbs.*probs"):
         eqdist.Categorical(probs=jnp.array([0.5, 0.6]), validate_args=True)
 
 
