@@ -6,6 +6,7 @@ distribution, so every family gets the same care.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 from jax.scipy.special import (
     betaln,
@@ -55,6 +56,7 @@ def log_diff_exp(a: ArrayLike, b: ArrayLike) -> Array:
 _HALF_LOG_TWO_PI = 0.9189385332046727417803297
 
 
+@jax.jit
 def stirling_error(x: ArrayLike) -> Array:
     r"""The error of Stirling's formula, $\delta(x) = \log\Gamma(x+1) - (x+\tfrac12)\log x
     + x - \tfrac12\log 2\pi$, for $x \ge 1$.
@@ -76,6 +78,7 @@ def stirling_error(x: ArrayLike) -> Array:
     return jnp.where(large, series, direct)
 
 
+@jax.jit
 def binomial_deviance(x: ArrayLike, m: ArrayLike) -> Array:
     r"""Loader's deviance term $\mathrm{bd0}(x, m) = x\log(x/m) + m - x \ge 0$, for
     $x \ge 0$, $m > 0$, accurate when $x \approx m$ (where the terms cancel) through

@@ -20,6 +20,7 @@ from ._utils import as_count, binomial_draw, int_dtype, one_of
 _LOG_TWO_PI = math.log(2 * math.pi)
 
 
+@jax.jit
 def _log_pmf(
     k: Array, n: Array, p: Array, q: Array, n_log_p: Array, n_log_q: Array
 ) -> Array:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 import equinox as eqx
@@ -21,6 +22,7 @@ def _log_coefficient(value: Array, total_count: Array) -> Array:
     return gammaln(n + 1) - jnp.sum(gammaln(value + 1), axis=-1)
 
 
+@functools.partial(jax.jit, static_argnames=("shape",))
 def _sample_counts(
     key: PRNGKeyArray,
     total_count: Array,
