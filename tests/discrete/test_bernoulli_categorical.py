@@ -39,9 +39,9 @@ def _categorical(kind, params):
 def test_factories_need_exactly_one_parameter():
     for factory in (eqdist.Bernoulli, eqdist.Categorical):
         name = factory.__name__
-        with pytest.raises(ValueError, match=f"{name}.*both"):
+        with pytest.raises(ValueError, match=rf"{name}.*both"):
             factory(probs=jnp.array([0.5, 0.5]), logits=jnp.array([0.0, 0.0]))
-        with pytest.raises(ValueError, match=f"{name}.*neither"):
+        with pytest.raises(ValueError, match=rf"{name}.*neither"):
             factory()
     assert isinstance(eqdist.Bernoulli(probs=0.3), eqdist.BernoulliProbs)
     assert isinstance(eqdist.Bernoulli(logits=0.3), eqdist.BernoulliLogits)
@@ -149,7 +149,7 @@ def test_outside_support(cls, param):
     np.testing.assert_allclose(
         strict.log_prob(jnp.array([0, 1])), cls(param).log_prob(jnp.array([0, 1]))
     )
-    with pytest.raises(ValueError, match=f"{cls.__name__}.*outside the support"):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}.*outside the support"):
         strict.log_prob(jnp.array([0.0, 3.0]))
 
 

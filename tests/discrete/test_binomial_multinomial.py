@@ -28,9 +28,9 @@ def _binomial(kind, counts, probs):
 def test_factories_need_exactly_one_parameter():
     for factory in (eqdist.Binomial, eqdist.Multinomial):
         name = factory.__name__
-        with pytest.raises(ValueError, match=f"{name}.*both"):
+        with pytest.raises(ValueError, match=rf"{name}.*both"):
             factory(3, probs=jnp.array([0.5, 0.5]), logits=jnp.array([0.0, 0.0]))
-        with pytest.raises(ValueError, match=f"{name}.*neither"):
+        with pytest.raises(ValueError, match=rf"{name}.*neither"):
             factory(3)
     assert isinstance(eqdist.Binomial(3, probs=0.3), eqdist.BinomialProbs)
     assert isinstance(eqdist.Binomial(3, logits=0.3), eqdist.BinomialLogits)
@@ -111,9 +111,9 @@ def test_binomial_enumerate_support():
     np.testing.assert_array_equal(support[:, 1, 2], np.arange(5))
     total = jax.scipy.special.logsumexp(d.log_prob(support), axis=0)
     np.testing.assert_allclose(total, 0.0, atol=1e-12)
-    with pytest.raises(ValueError, match="BinomialLogits.*homogeneous"):
+    with pytest.raises(ValueError, match=r"BinomialLogits.*homogeneous"):
         eqdist.Binomial(jnp.array([2, 3]), logits=0.0).enumerate_support()
-    with pytest.raises(ValueError, match="BinomialProbs.*concrete"):
+    with pytest.raises(ValueError, match=r"BinomialProbs.*concrete"):
         jax.jit(lambda n: eqdist.Binomial(n, probs=0.3).enumerate_support())(3)
 
 
@@ -214,7 +214,7 @@ def test_multinomial_outside_support():
     grad = jax.grad(lambda q: type(d)(q, d.total_count).log_prob(bad).sum())(d.probs)
     assert np.all(grad == 0)
     strict = type(d)(d.probs, d.total_count, validate_args=True)
-    with pytest.raises(ValueError, match="MultinomialProbs.*outside the support"):
+    with pytest.raises(ValueError, match=r"MultinomialProbs.*outside the support"):
         strict.log_prob(jnp.array([[1, 1, 2], [2, 2, 1]]))
 
 
