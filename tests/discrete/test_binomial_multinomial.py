@@ -134,34 +134,30 @@ def test_binomial_outside_support(kind):
         strict.log_prob(jnp.array([1, 5]))
 
 
-@pytest.mark.parametrize(
-    "n, p, kind",
-    [
-        (10, 0.3, "probs"),
-        (10**6, 0.3, "probs"),
-        (1000, 0.97, "logits"),
-        (40, 0.8, "probs"),
-    ],
-)
-def test_binomial_goodness_of_fit(n, p, kind, getkey):
-    x = np.asarray(_binomial(kind, n, p).sample(getkey(), (3000,)))
-    assert x.shape == (3000,) and np.issubdtype(x.dtype, np.integer)
-    assert np.all((x >= 0) & (x <= n))
-    assert chisquare_frozen(x, scipy.stats.binom(n, p)) > 1e-3
+# One batch (2, 3) of small and large counts (inversion and BTRS), p near 1 and a
+# count of 10**6; every draw below has the shape (2000, 2, 3) (one compilation).
+GOF_COUNTS = np.array([[10, 10**6, 1000], [40, 3, 25]])
+GOF_PROBS = np.array([[0.3, 0.3, 0.97], [0.8, 0.5, 0.7]])
 
 
-def test_binomial_batched_goodness_of_fit_and_degenerate(getkey):
-    x = np.asarray(_binomial("logits", COUNTS, PROBS).sample(getkey(), (2000,)))
-    assert x.shape == (2000, 2, 3)
+@pytest.mark.parametrize("kind", ["probs", "logits"])
+def test_binomial_goodness_of_fit(kind, getkey):
+    x = np.asarray(_binomial(kind, GOF_COUNTS, GOF_PROBS).sample(getkey(), (2000,)))
+    assert x.shape == (2000, 2, 3) and np.issubdtype(x.dtype, np.integer)
+    assert np.all((x >= 0) & (x <= GOF_COUNTS))
     for i in np.ndindex(2, 3):
-        frozen = scipy.stats.binom(COUNTS[i], PROBS[i])
+        frozen = scipy.stats.binom(GOF_COUNTS[i], GOF_PROBS[i])
         assert chisquare_frozen(x[(slice(None),) + i], frozen) > 1e-3, i
+
+
+def test_binomial_degenerate_samples(getkey):
     # Zero / one probabilities and zero trials give constants (and terminate).
-    d = eqdist.BinomialProbs(jnp.array([0.0, 1.0, 0.5]), jnp.array([50, 50, 0]))
-    x = d.sample(getkey(), (100,))
-    np.testing.assert_array_equal(x, np.broadcast_to([0, 50, 0], (100, 3)))
-    x = eqdist.BinomialLogits(jnp.array([80.0, -80.0]), 20).sample(getkey(), (100,))
-    np.testing.assert_array_equal(x, np.broadcast_to([20, 0], (100, 2)))
+    counts = np.array([[50, 50, 0], [20, 20, 0]])
+    d = eqdist.BinomialProbs(jnp.array([[0.0, 1.0, 0.5]] * 2), jnp.asarray(counts))
+    expected = np.broadcast_to(counts * [0, 1, 1], (2000, 2, 3))
+    np.testing.assert_array_equal(d.sample(getkey(), (2000,)), expected)
+    d = eqdist.BinomialLogits(jnp.array([[-80.0, 80.0, 0.0]] * 2), jnp.asarray(counts))
+    np.testing.assert_array_equal(d.sample(getkey(), (2000,)), expected)
 
 
 MULTI_PROBS = np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])
@@ -279,10 +275,9 @@ def test_jit_vmap_grad(cls, param, values):
     def total(q):
         return cls(q, counts).log_prob(values).sum()
 
-    grad = jax.grad(total)(param)
-    np.testing.assert_allclose(
-        grad, finite_difference_grad(total, param, eps=1e-7), rtol=1e-5, atol=1e-6
-    )
+    grad = jax.jit(jax.grad(total))(param)
+    fd = finite_difference_grad(jax.jit(total), param, eps=1e-7)
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-6)
 
 
 def test_float32():
