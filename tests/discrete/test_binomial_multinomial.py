@@ -229,6 +229,7 @@ def test_multinomial_goodness_of_fit(kind, getkey):
     assert x.shape == (2000, 2, 3, 4) and np.issubdtype(x.dtype, np.integer)
     np.testing.assert_array_equal(x.sum(-1), np.broadcast_to(counts, (2000, 2, 3)))
     assert np.all(x[..., 2] == 0) and np.all(x >= 0)
+    assert np.all(np.isfinite(d.log_prob(x[:2])))
     outcomes = [c for c in itertools.product(range(5), repeat=3) if sum(c) == 4]
     joint = x[:, 0, 0][:, [0, 1, 3]]
     observed = [np.sum(np.all(joint == c, axis=-1)) for c in outcomes]
