@@ -11,6 +11,29 @@ from ._independent import Independent as Independent
 from ._transformed import TransformedDistribution as TransformedDistribution
 from ._validation import enable_validation as enable_validation
 from .continuous._normal import Normal as Normal
+from .discrete._bernoulli import (
+    Bernoulli as Bernoulli,
+    BernoulliLogits as BernoulliLogits,
+    BernoulliProbs as BernoulliProbs,
+)
+from .discrete._binomial import (
+    Binomial as Binomial,
+    BinomialLogits as BinomialLogits,
+    BinomialProbs as BinomialProbs,
+)
+from .discrete._categorical import (
+    Categorical as Categorical,
+    CategoricalLogits as CategoricalLogits,
+    CategoricalProbs as CategoricalProbs,
+)
+from .discrete._delta import Delta as Delta
+from .discrete._multinomial import (
+    Multinomial as Multinomial,
+    MultinomialLogits as MultinomialLogits,
+    MultinomialProbs as MultinomialProbs,
+)
+from .discrete._poisson import Poisson as Poisson
+from .discrete._prng_identity import PRNGIdentity as PRNGIdentity
 from .transforms import biject_to as biject_to
 
 Distribution = AbstractDistribution

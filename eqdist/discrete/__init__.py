@@ -1,0 +1,1 @@
+"""Discrete distributions, one family per file."""
