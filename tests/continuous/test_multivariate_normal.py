@@ -20,6 +20,19 @@ def _random_covariance(rng, d=D, batch=()):
     return a @ np.swapaxes(a, -1, -2) + d * np.eye(d)
 
 
+PARAMS = ("covariance_matrix", "precision_matrix", "scale_tril")
+
+# Built under one `jit` each: many small eager ops would each compile separately.
+_BUILD = {
+    param: jax.jit(
+        lambda loc, matrix, param=param: eqdist.MultivariateNormal(
+            loc, **{param: matrix}
+        )
+    )
+    for param in PARAMS
+}
+
+
 def _make(loc, cov, param, dtype=jnp.float64):
     """A MultivariateNormal with the same law given through `param`."""
     if param == "covariance_matrix":
@@ -28,9 +41,25 @@ def _make(loc, cov, param, dtype=jnp.float64):
         matrix = np.linalg.inv(cov)
     else:
         matrix = np.linalg.cholesky(cov)
-    return eqdist.MultivariateNormal(
-        jnp.asarray(loc, dtype=dtype), **{param: jnp.asarray(matrix, dtype=dtype)}
+    return _BUILD[param](
+        jnp.asarray(loc, dtype=dtype), jnp.asarray(matrix, dtype=dtype)
     )
+
+
+_log_prob = jax.jit(lambda dist, x: dist.log_prob(x))
+
+
+@jax.jit
+def _summary(dist, x):
+    return {
+        "log_prob": dist.log_prob(x),
+        "entropy": dist.entropy(),
+        "mean": dist.mean,
+        "variance": dist.variance,
+        "covariance_matrix": dist.covariance_matrix,
+        "precision_matrix": dist.precision_matrix,
+        "scale_tril": dist.scale_tril,
+    }
 
 
 @contextlib.contextmanager
@@ -43,9 +72,6 @@ def _no_jaxtyping():
         jaxtyping.config.update("jaxtyping_disable", False)
 
 
-PARAMS = ("covariance_matrix", "precision_matrix", "scale_tril")
-
-
 @pytest.mark.parametrize("param", PARAMS)
 def test_against_scipy(param):
     rng = np.random.default_rng(0)
@@ -55,17 +81,18 @@ def test_against_scipy(param):
     ref = stats.multivariate_normal(loc, cov)
     x = rng.normal(size=(5, D)) * 2
     assert dist.batch_shape == () and dist.event_shape == (D,)
-    np.testing.assert_allclose(dist.log_prob(x), ref.logpdf(x), rtol=1e-10)
-    np.testing.assert_allclose(dist.entropy(), ref.entropy(), rtol=1e-10)
-    np.testing.assert_allclose(dist.mean, loc, rtol=1e-12)
-    np.testing.assert_allclose(dist.variance, np.diag(cov), rtol=1e-10)
-    np.testing.assert_allclose(dist.covariance_matrix, cov, rtol=1e-10)
+    out = _summary(dist, x)
+    np.testing.assert_allclose(out["log_prob"], ref.logpdf(x), rtol=1e-10)
+    np.testing.assert_allclose(out["entropy"], ref.entropy(), rtol=1e-10)
+    np.testing.assert_allclose(out["mean"], loc, rtol=1e-12)
+    np.testing.assert_allclose(out["variance"], np.diag(cov), rtol=1e-10)
+    np.testing.assert_allclose(out["covariance_matrix"], cov, rtol=1e-10)
     np.testing.assert_allclose(
-        dist.precision_matrix, np.linalg.inv(cov), rtol=1e-10, atol=1e-13
+        out["precision_matrix"], np.linalg.inv(cov), rtol=1e-10, atol=1e-13
     )
-    np.testing.assert_allclose(dist.scale_tril, np.linalg.cholesky(cov), rtol=1e-10)
+    np.testing.assert_allclose(out["scale_tril"], np.linalg.cholesky(cov), rtol=1e-10)
     # The precision matrix is exactly symmetric (built as L^-T L^-1).
-    p = np.asarray(dist.precision_matrix)
+    p = np.asarray(out["precision_matrix"])
     assert np.array_equal(p, p.T)
 
 
@@ -124,7 +151,7 @@ def test_batches(param):
     expected = np.stack(
         [stats.multivariate_normal(locs[i], cov).logpdf(x[:, i]) for i in range(3)], -1
     )
-    np.testing.assert_allclose(dist.log_prob(x), expected, rtol=1e-10)
+    np.testing.assert_allclose(_log_prob(dist, x), expected, rtol=1e-10)
     # Batch (2, 3): loc (2, 1, D) against matrices (3, D, D).
     locs = rng.normal(size=(2, 1, D))
     covs = _random_covariance(rng, batch=(3,))
@@ -133,20 +160,21 @@ def test_batches(param):
     assert dist.loc.shape == (2, 3, D) and dist.scale_tril.shape == (2, 3, D, D)
     assert dist.sample(jax.random.key(0), (5,)).shape == (5, 2, 3, D)
     x = rng.normal(size=(4, 2, 3, D))
-    lp = dist.log_prob(x)
-    assert lp.shape == (4, 2, 3)
+    out = _summary(dist, x)
+    lp, entropy = np.asarray(out["log_prob"]), np.asarray(out["entropy"])
+    assert lp.shape == (4, 2, 3) and entropy.shape == (2, 3)
     for i in range(2):
         for j in range(3):
             ref = stats.multivariate_normal(locs[i, 0], covs[j])
             np.testing.assert_allclose(lp[:, i, j], ref.logpdf(x[:, i, j]), rtol=1e-10)
-            np.testing.assert_allclose(dist.entropy()[i, j], ref.entropy(), rtol=1e-10)
+            np.testing.assert_allclose(entropy[i, j], ref.entropy(), rtol=1e-10)
     # A value with fewer batch axes broadcasts against the batch shape.
     np.testing.assert_allclose(
-        dist.log_prob(x[0, 0]),
-        dist.log_prob(jnp.broadcast_to(x[0, 0], (2, 3, D))),
+        _log_prob(dist, x[0, 0]),
+        _log_prob(dist, jnp.broadcast_to(x[0, 0], (2, 3, D))),
         rtol=1e-12,
     )
-    assert dist.log_prob(x[0, 0, 0]).shape == (2, 3)
+    assert _log_prob(dist, x[0, 0, 0]).shape == (2, 3)
 
 
 def test_errors():
@@ -276,11 +304,11 @@ def test_grads():
         )
 
     np.testing.assert_allclose(
-        jax.grad(f_loc)(loc), finite_difference_grad(f_loc, loc), rtol=1e-6
+        jax.grad(f_loc)(loc), finite_difference_grad(jax.jit(f_loc), loc), rtol=1e-6
     )
     g = jax.grad(f_tril)(tril)
     np.testing.assert_allclose(
-        g, finite_difference_grad(f_tril, tril), rtol=1e-6, atol=1e-8
+        g, finite_difference_grad(jax.jit(f_tril), tril), rtol=1e-6, atol=1e-8
     )
     assert np.all(np.triu(g, 1) == 0)
     # Through the constructor's factorisations, with symmetric perturbations
@@ -289,7 +317,10 @@ def test_grads():
         sym = lambda a, f=f: f((a + a.T) / 2)  # noqa: E731
         m = jnp.asarray(matrix)
         np.testing.assert_allclose(
-            jax.grad(sym)(m), finite_difference_grad(sym, m), rtol=1e-5, atol=1e-8
+            jax.grad(sym)(m),
+            finite_difference_grad(jax.jit(sym), m),
+            rtol=1e-5,
+            atol=1e-8,
         )
     # Against the closed form d/dmu log p = Sigma^-1 (x - mu).
     expected = np.linalg.solve(cov, np.asarray(x - loc).sum(0))
