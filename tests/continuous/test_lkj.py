@@ -13,15 +13,18 @@ from tests.helpers import finite_difference_grad
 METHODS = ("onion", "cvine")
 ETAS = jnp.array([0.5, 1.0, 3.0])
 
-_log_prob = jax.jit(lambda dist, x: dist.log_prob(x))
-
-# Sampling compiles a gamma sampler per array shape (seconds each): the tests draw
-# eagerly, with few distinct shapes, so the compiled samplers are shared.
+# Every eager op compiles once per shape, and the gamma sampler inside the samplers
+# takes seconds to compile: the tests work under a few shared `jit`s and reuse
+# sample shapes, and keep eager calls to the tests about eager behaviour.
 N = 2000
+_log_prob = jax.jit(lambda dist, x: dist.log_prob(x))
+_draw = jax.jit(lambda dist, key: dist.sample(key, (N,)))
+_in_support = jax.jit(lambda x: jnp.all(eqdist.constraints.corr_cholesky(x)))
 
 
 def _correlations(tril):
-    return np.asarray(tril @ jnp.swapaxes(tril, -1, -2))
+    tril = np.asarray(tril)
+    return tril @ np.swapaxes(tril, -1, -2)
 
 
 def _random_corr_cholesky(rng, d, batch=()):
@@ -36,9 +39,10 @@ def _random_corr_cholesky(rng, d, batch=()):
 @pytest.mark.parametrize("d", (3, 5))
 def test_samples(method, d):
     dist = eqdist.LKJCholesky(d, ETAS, method)  # the three etas are one batch
-    x = dist.sample(jax.random.key(d), (N,))
+    x = _draw(dist, jax.random.key(d))
     assert x.shape == (N, 3, d, d)
-    assert bool(jnp.all(eqdist.constraints.corr_cholesky(x)))
+    assert _in_support(x)
+    x = np.asarray(x)
     corr = _correlations(x)
     log_det = 2 * np.sum(np.log(np.diagonal(x, axis1=-2, axis2=-1)), axis=-1)
     for b, eta in enumerate(np.asarray(ETAS)):
@@ -89,7 +93,7 @@ def test_normalised_in_two_dimensions(eta):
 def test_normalised_in_three_dimensions():
     # With eta = 1 the law of C is uniform; E_{eta=1}[p_eta(L) / p_1(L)] = 1.
     # (Same draw shapes as `test_samples`: the batch member eta = 1 is used.)
-    x = eqdist.LKJCholesky(3, ETAS, "cvine").sample(jax.random.key(7), (N,))[:, 1]
+    x = _draw(eqdist.LKJCholesky(3, ETAS, "cvine"), jax.random.key(7))[:, 1]
     uniform = eqdist.LKJCholesky(3, 1.0)
     target = eqdist.LKJCholesky(3, 2.5)
     w = np.exp(np.asarray(_log_prob(target, x) - _log_prob(uniform, x)))
@@ -103,7 +107,7 @@ def test_against_numpyro(d):
     x = _random_corr_cholesky(np.random.default_rng(d), d, (6, 1))
     lp = _log_prob(dist, x)
     assert lp.shape == (6, 4)
-    expected = npd.LKJCholesky(d, etas).log_prob(x)
+    expected = jax.jit(lambda e, x: npd.LKJCholesky(d, e).log_prob(x))(etas, x)
     np.testing.assert_allclose(lp, expected, rtol=1e-10)
 
 
@@ -130,11 +134,12 @@ def test_shapes():
 def test_float32():
     eta = jnp.array([0.1, 1.0, 50.0], dtype=jnp.float32)
     key = jax.random.key(3)
+    draw = jax.jit(lambda d: d.sample(key, (200,)))
     for method in METHODS:
         dist = eqdist.LKJCholesky(5, eta, method)
-        x = dist.sample(key, (200,))
+        x = draw(dist)
         assert x.dtype == jnp.float32
-        assert bool(jnp.all(eqdist.constraints.corr_cholesky(x)))
+        assert _in_support(x)
         lp32 = _log_prob(dist, x)
         assert lp32.dtype == jnp.float32
         # In float64 the rows need renormalising to lie in the support.
@@ -142,19 +147,18 @@ def test_float32():
         x64 /= np.linalg.norm(x64, axis=-1, keepdims=True)
         lp64 = _log_prob(eqdist.LKJCholesky(5, eta.astype(jnp.float64)), x64)
         np.testing.assert_allclose(lp32, lp64, rtol=1e-4, atol=1e-3)
-    # Sampling under jit draws the same matrices as eagerly.
-    jitted = jax.jit(lambda d: d.sample(key, (200,)))(dist)
-    np.testing.assert_allclose(jitted, x, rtol=1e-6, atol=1e-6)
+    # Eager sampling draws the same matrices as under jit.
+    np.testing.assert_allclose(dist.sample(key, (200,)), x, rtol=1e-6, atol=1e-6)
 
 
 def test_outside_support():
     dist = eqdist.LKJCholesky(3, 2.0)
     bad = jnp.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.6, 0.8]])  # row norm
     upper = jnp.array([[1.0, 0.0, 0.0], [0.6, 0.0, 0.8], [0.0, 0.6, 0.8]])
+    grad = jax.jit(jax.grad(lambda c, v: eqdist.LKJCholesky(3, c).log_prob(v)))
     for value in (bad, upper):
         assert _log_prob(dist, value) == -jnp.inf
-        g = jax.grad(lambda c: eqdist.LKJCholesky(3, c).log_prob(value))(2.0)
-        assert g == 0
+        assert grad(2.0, value) == 0
     with pytest.raises(ValueError, match=r"LKJCholesky.log_prob: `value` is outside"):
         eqdist.LKJCholesky(3, 2.0, validate_args=True).log_prob(bad)
 
@@ -180,10 +184,10 @@ def test_jit_vmap():
     batched = eqdist.LKJCholesky(3, etas)
     eager = batched.log_prob(x)
     np.testing.assert_allclose(_log_prob(batched, x), eager, rtol=1e-12)
-    dists = jax.vmap(lambda c: eqdist.LKJCholesky(3, c, "cvine"))(etas)
+    dists = jax.jit(jax.vmap(lambda c: eqdist.LKJCholesky(3, c, "cvine")))(etas)
     assert dists.batch_shape == (3,) and dists.dimension == 3
     assert dists.sample_method == "cvine"
-    lp = jax.vmap(lambda d, v: d.log_prob(v))(dists, x)
+    lp = jax.jit(jax.vmap(lambda d, v: d.log_prob(v)))(dists, x)
     np.testing.assert_allclose(lp, eager, rtol=1e-12)
 
 
