@@ -205,6 +205,8 @@ def test_errors():
             )
     with pytest.raises(TypeError, match="loc"):
         eqdist.MultivariateNormal(jnp.zeros(2), scale_tril=eye)
+    with pytest.raises(ValueError, match="does not end in the event shape"):
+        eqdist.MultivariateNormal(scale_tril=eye).log_prob(jnp.zeros(2))
 
 
 def test_validate_args():
