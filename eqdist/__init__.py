@@ -10,6 +10,10 @@ from ._expanded import ExpandedDistribution as ExpandedDistribution
 from ._independent import Independent as Independent
 from ._transformed import TransformedDistribution as TransformedDistribution
 from ._validation import enable_validation as enable_validation
+from .continuous._lkj import LKJCholesky as LKJCholesky
+from .continuous._multivariate_normal import (
+    MultivariateNormal as MultivariateNormal,
+)
 from .continuous._normal import Normal as Normal
 from .discrete._bernoulli import (
     Bernoulli as Bernoulli,

@@ -1,0 +1,235 @@
+"""The multivariate normal distribution, stored through its Cholesky factor."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+from jax.scipy.linalg import solve_triangular
+from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
+
+from .. import constraints
+from .._distribution import AbstractSimpleDistribution
+from .._shapes import float_dtype
+from .._validation import check, resolve_validate_args
+
+_HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+_MATRICES = ("covariance_matrix", "precision_matrix", "scale_tril")
+
+
+class MultivariateNormal(AbstractSimpleDistribution):
+    r"""The multivariate normal distribution $\mathcal N(\mu, \Sigma)$ in $d$
+    dimensions, with $\Sigma = L L^\top$ for a lower-triangular $L$ of positive
+    diagonal.
+
+    $$\log p(x) = -\tfrac12\lVert L^{-1}(x-\mu)\rVert^2 - \sum_i \log L_{ii}
+    - \tfrac d2\log 2\pi$$
+
+    Only `loc` and `scale_tril` are stored (as leaves); `covariance_matrix` and
+    `precision_matrix` are derived from $L$. `log_prob` uses a triangular solve with
+    $L$, never an explicit inverse. A precision matrix $P$ is turned into $L$ without
+    inverting it: with $J$ the reversal permutation, the Cholesky factor $K$ of
+    $J P J$ gives $P = U U^\top$ for the upper-triangular $U = J K J$, so
+    $\Sigma = U^{-\top} U^{-1}$ and $L = U^{-\top}$ (one triangular solve).
+
+    Closed forms: `mean`, `variance`, `entropy()`, and the properties
+    `covariance_matrix`, `precision_matrix`, `scale_tril`. Reparameterized in every
+    parameter ($x = \mu + L\varepsilon$).
+
+    **Arguments** (pass exactly one of the three matrices):
+
+    - `loc`: the mean $\mu$, shape `(*batch, d)`, or a scalar broadcast to `(d,)`.
+    - `covariance_matrix`: $\Sigma$, symmetric positive definite, shape
+      `(*batch, d, d)`.
+    - `precision_matrix`: $\Sigma^{-1}$, symmetric positive definite, shape
+      `(*batch, d, d)`.
+    - `scale_tril`: $L$, lower triangular with a positive diagonal, shape
+      `(*batch, d, d)`; only its lower triangle is ever read.
+    - `validate_args`: check the parameters (and values in `log_prob`).
+
+    The batch shape is the broadcast of the batch axes of `loc` and of the matrix.
+    """
+
+    loc: Float[Array, "*batch d"]
+    scale_tril: Float[Array, "*batch d d"]
+    validate_args: bool = eqx.field(static=True)
+
+    arg_constraints: ClassVar = {
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
+    reparametrized_params: ClassVar = (
+        "loc",
+        "covariance_matrix",
+        "precision_matrix",
+        "scale_tril",
+    )
+
+    def __init__(
+        self,
+        loc: Real[ArrayLike, "*#batch #d"] | Real[ArrayLike, ""] = 0.0,
+        covariance_matrix: Real[ArrayLike, "*#batch d d"] | None = None,
+        precision_matrix: Real[ArrayLike, "*#batch d d"] | None = None,
+        scale_tril: Real[ArrayLike, "*#batch d d"] | None = None,
+        validate_args: bool | None = None,
+    ):
+        given = {
+            name: value
+            for name, value in zip(
+                _MATRICES, (covariance_matrix, precision_matrix, scale_tril)
+            )
+            if value is not None
+        }
+        if len(given) != 1:
+            got = " and ".join(given) if given else "none of them"
+            raise ValueError(
+                "MultivariateNormal: pass exactly one of covariance_matrix, "
+                f"precision_matrix, scale_tril; got {got}."
+            )
+        ((name, matrix),) = given.items()
+        dtype = float_dtype(loc, matrix)
+        matrix = jnp.asarray(matrix, dtype=dtype)
+        if matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2]:
+            raise ValueError(
+                f"MultivariateNormal: `{name}` must be a square matrix of shape "
+                f"(*batch, d, d), got shape {matrix.shape}."
+            )
+        d = matrix.shape[-1]
+        loc = jnp.asarray(loc, dtype=dtype)
+        if loc.ndim == 0:
+            loc = jnp.broadcast_to(loc, (d,))
+        elif loc.shape[-1] not in (1, d):
+            raise ValueError(
+                f"MultivariateNormal: `loc` of shape {loc.shape} must end in the "
+                f"dimension d = {d} of `{name}` (shape {matrix.shape})."
+            )
+        else:
+            loc = jnp.broadcast_to(loc, loc.shape[:-1] + (d,))
+
+        if name == "scale_tril":
+            tril = matrix
+        else:
+            # The constructor validates only what it stores (`loc`, `scale_tril`),
+            # so a given covariance or precision matrix is checked here, before the
+            # Cholesky factorisation would turn a bad one into NaNs.
+            if resolve_validate_args(validate_args):
+                matrix = check(
+                    matrix,
+                    constraints.positive_definite(matrix),
+                    f"MultivariateNormal: parameter `{name}` must satisfy "
+                    "PositiveDefinite (symmetric with positive eigenvalues).",
+                )
+            if name == "covariance_matrix":
+                tril = jnp.linalg.cholesky(matrix)
+            else:
+                tril = _precision_to_scale_tril(matrix)
+        self._init_params(
+            {"loc": (loc, 1), "scale_tril": (tril, 2)}, validate_args, dtype
+        )
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return self.loc.shape[:-1]
+
+    @property
+    def event_shape(self) -> tuple[int, ...]:
+        return self.loc.shape[-1:]
+
+    @property
+    def support(self) -> constraints.AbstractConstraint:
+        return constraints.real_vector
+
+    def _sample(self, key: PRNGKeyArray, sample_shape: tuple[int, ...]) -> Array:
+        eps = jax.random.normal(key, self.shape(sample_shape), dtype=self.loc.dtype)
+        tril = jnp.tril(self.scale_tril)
+        return self.loc + jnp.einsum("...ij,...j->...i", tril, eps)
+
+    def _log_prob(self, value: Array) -> Array:
+        d = self.event_shape[0]
+        maha = _mahalanobis_squared(self.scale_tril, value - self.loc)
+        half_log_det = jnp.sum(
+            jnp.log(jnp.diagonal(self.scale_tril, axis1=-2, axis2=-1)), axis=-1
+        )
+        return -0.5 * maha - half_log_det - d * _HALF_LOG_TWO_PI
+
+    @property
+    def covariance_matrix(self) -> Float[Array, "*batch d d"]:
+        r"""$\Sigma = L L^\top$."""
+        tril = jnp.tril(self.scale_tril)
+        return tril @ jnp.swapaxes(tril, -2, -1)
+
+    @property
+    def precision_matrix(self) -> Float[Array, "*batch d d"]:
+        r"""$\Sigma^{-1} = L^{-\top} L^{-1}$, from a triangular solve with $L$
+        (exactly symmetric)."""
+        identity = jnp.broadcast_to(
+            jnp.eye(self.event_shape[0], dtype=self.scale_tril.dtype),
+            self.scale_tril.shape,
+        )
+        tril_inv = solve_triangular(self.scale_tril, identity, lower=True)
+        return jnp.swapaxes(tril_inv, -2, -1) @ tril_inv
+
+    @property
+    def mean(self) -> Float[Array, "*batch d"]:
+        return self.loc
+
+    @property
+    def variance(self) -> Float[Array, "*batch d"]:
+        r"""The diagonal of $\Sigma$: $\sum_j L_{ij}^2$."""
+        return jnp.sum(jnp.tril(self.scale_tril) ** 2, axis=-1)
+
+    def entropy(self) -> Float[Array, "*batch"]:
+        r"""$\tfrac d2 (1 + \log 2\pi) + \sum_i \log L_{ii}$."""
+        d = self.event_shape[0]
+        half_log_det = jnp.sum(
+            jnp.log(jnp.diagonal(self.scale_tril, axis1=-2, axis2=-1)), axis=-1
+        )
+        return d * (0.5 + _HALF_LOG_TWO_PI) + half_log_det
+
+
+def _precision_to_scale_tril(precision: Array) -> Array:
+    """The lower Cholesky factor of `precision`'s inverse, with no explicit inverse.
+
+    Reversing rows and columns turns a lower Cholesky factor into an upper one:
+    `cholesky(J P J) = K` gives `P = U U^T` with `U = J K J` upper triangular, so the
+    covariance is `U^{-T} U^{-1}` and its lower Cholesky factor is `U^{-T}`.
+    """
+    flipped = jnp.flip(precision, axis=(-2, -1))
+    upper_t = jnp.swapaxes(
+        jnp.flip(jnp.linalg.cholesky(flipped), axis=(-2, -1)), -2, -1
+    )
+    # `upper_t = U^T` is lower triangular; `L = (U^T)^{-1}`.
+    identity = jnp.broadcast_to(
+        jnp.eye(precision.shape[-1], dtype=precision.dtype), precision.shape
+    )
+    return solve_triangular(upper_t, identity, lower=True)
+
+
+def _mahalanobis_squared(tril: Array, diff: Array) -> Array:
+    r"""$\lVert L^{-1} \delta\rVert^2$ over broadcast batch axes.
+
+    `tril` has shape `batch + (d, d)`, `diff` shape `sample + batch' + (d,)` with
+    `batch'` broadcasting against `batch`. The leading sample axes of `diff` are moved
+    into the right-hand-side columns of one triangular solve per batch element, so
+    `tril` is never copied across them.
+    """
+    d = tril.shape[-1]
+    n_batch = tril.ndim - 2
+    full = jnp.broadcast_shapes(diff.shape[:-1], tril.shape[:-2])
+    n_sample = len(full) - n_batch
+    sample, batch = full[:n_sample], full[n_sample:]
+    diff = jnp.broadcast_to(diff, full + (d,))
+    tril = jnp.broadcast_to(tril, batch + (d, d))
+    # (sample, batch, d) -> (batch, d, sample): one solve with many columns.
+    columns = jnp.moveaxis(diff, tuple(range(n_sample)), tuple(range(-n_sample, 0)))
+    columns = columns.reshape(batch + (d, math.prod(sample)))
+    solved = solve_triangular(tril, columns, lower=True)
+    squared = jnp.sum(solved * solved, axis=-2).reshape(batch + sample)
+    return jnp.moveaxis(
+        squared, tuple(range(n_batch, n_batch + n_sample)), tuple(range(n_sample))
+    )
