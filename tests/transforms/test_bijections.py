@@ -31,11 +31,13 @@ from eqdist.transforms import (
 
 
 def _strict(y):
-    return y[..., *np.tril_indices(y.shape[-1], -1)]
+    rows, cols = np.tril_indices(y.shape[-1], -1)
+    return y[..., rows, cols]
 
 
 def _lower(y):
-    return y[..., *np.tril_indices(y.shape[-1])]
+    rows, cols = np.tril_indices(y.shape[-1])
+    return y[..., rows, cols]
 
 
 def _all(y):
@@ -47,7 +49,9 @@ def _all(y):
 CASES = {
     "exp": (ExpTransform, (), _all, None, lambda: nt.ExpTransform()),
     "affine": (
-        lambda: AffineTransform(jnp.array([0.5, -1.0, 2.0]), jnp.array([2.0, 0.3, 1.5])),
+        lambda: AffineTransform(
+            jnp.array([0.5, -1.0, 2.0]), jnp.array([2.0, 0.3, 1.5])
+        ),
         (),
         _all,
         None,
@@ -72,7 +76,9 @@ CASES = {
         _all,
         None,
         lambda: nt.IndependentTransform(
-            nt.AffineTransform(jnp.array([0.5, -1.0, 2.0]), jnp.array([2.0, -0.3, 1.5])),
+            nt.AffineTransform(
+                jnp.array([0.5, -1.0, 2.0]), jnp.array([2.0, -0.3, 1.5])
+            ),
             1,
         ),
     ),
@@ -273,7 +279,9 @@ def test_grad_matches_finite_differences():
 
     def f(x):
         y = t(x)
-        return jnp.sum(y**2 * jnp.arange(9.0).reshape(3, 3)) + t.log_abs_det_jacobian(x, y)
+        return jnp.sum(y**2 * jnp.arange(9.0).reshape(3, 3)) + t.log_abs_det_jacobian(
+            x, y
+        )
 
     grad = jax.jit(jax.grad(f))(x0)
     np.testing.assert_allclose(grad, finite_difference_grad(jax.jit(f), x0), rtol=1e-6)
@@ -372,4 +380,6 @@ def test_identity_event_dim():
         IdentityTransform(-1)
     t = IdentityTransform(2)
     assert t.event_dim == 2
-    assert t.log_abs_det_jacobian(jnp.ones((4, 2, 3)), jnp.ones((4, 2, 3))).shape == (4,)
+    assert t.log_abs_det_jacobian(jnp.ones((4, 2, 3)), jnp.ones((4, 2, 3))).shape == (
+        4,
+    )

@@ -12,7 +12,6 @@ from helpers import finite_difference_grad
 from eqdist import Normal, TransformedDistribution, constraints
 from eqdist.transforms import ExpTransform, StickBreakingTransform
 
-
 _jit_log_prob = eqx.filter_jit(lambda d, y: d.log_prob(y))
 
 
@@ -66,7 +65,9 @@ def test_sample_and_log_prob_and_intermediates(getkey):
     np.testing.assert_allclose(log_prob, d.log_prob(y), rtol=1e-10)
     y2, intermediates = d.sample_with_intermediates(key, (6,))
     np.testing.assert_allclose(y2, y, rtol=1e-14)
-    np.testing.assert_allclose(d.log_prob(y2, intermediates), d.log_prob(y2), rtol=1e-10)
+    np.testing.assert_allclose(
+        d.log_prob(y2, intermediates), d.log_prob(y2), rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("batch", [(), (2,)])
@@ -99,3 +100,15 @@ def test_stick_breaking_density_normalises():
     values = jnp.stack([grid, 1 - grid], axis=-1)
     density = jnp.exp(_jit_log_prob(d, values))
     assert abs(float(jnp.trapezoid(density, grid)) - 1) < 1e-4
+
+
+def test_float32_stays_float32(getkey):
+    d = _lognormal(jnp.float32(0.2), jnp.float32(0.9))
+    y = jnp.array([0.5, 2.0], dtype=jnp.float32)
+    log_prob = d.log_prob(y)
+    assert log_prob.dtype == jnp.float32
+    expected = scipy.stats.lognorm.logpdf(
+        np.asarray(y, np.float64), s=0.9, scale=np.exp(0.2)
+    )
+    np.testing.assert_allclose(log_prob, expected, rtol=1e-5)
+    assert d.sample_and_log_prob(getkey(), (2,))[1].dtype == jnp.float32
