@@ -30,7 +30,8 @@ def test_lognormal_log_prob_matches_scipy(batch, getkey):
     y = jnp.exp(jax.random.normal(getkey(), (4,) + batch))
     expected = scipy.stats.lognorm.logpdf(y, s=scale, scale=np.exp(loc))
     np.testing.assert_allclose(d.log_prob(y), expected, rtol=1e-10)
-    np.testing.assert_allclose(_jit_log_prob(d, y), expected, rtol=1e-10)
+    if batch == (2, 3):
+        np.testing.assert_allclose(_jit_log_prob(d, y), expected, rtol=1e-10)
     assert d.sample(getkey(), (5,)).shape == (5,) + batch
 
 
@@ -53,7 +54,9 @@ def test_lognormal_outside_support_and_grad():
 
     params = jnp.array([0.3, 0.9])
     np.testing.assert_allclose(
-        jax.grad(f)(params), finite_difference_grad(f, params), rtol=1e-6
+        jax.jit(jax.grad(f))(params),
+        finite_difference_grad(jax.jit(f), params),
+        rtol=1e-6,
     )
 
 
@@ -70,6 +73,17 @@ def test_sample_and_log_prob_and_intermediates(getkey):
     )
 
 
+@eqx.filter_jit
+def _stick_breaking_checks(d, base, key):
+    t = StickBreakingTransform()
+    y = d.sample(key, (5,))
+    x = t.inv(y)
+    by_hand = base.log_prob(x).sum(-1) - t.log_abs_det_jacobian(x, y)
+    y2, lp2 = d.sample_and_log_prob(key, (3,))
+    outside = d.log_prob(jnp.array([0.5, 0.6, -0.1, 0.0]))
+    return y, d.log_prob(y), by_hand, lp2, d.log_prob(y2), outside
+
+
 @pytest.mark.parametrize("batch", [(), (2,)])
 def test_stick_breaking_over_normal(batch, getkey):
     k = 4
@@ -78,19 +92,15 @@ def test_stick_breaking_over_normal(batch, getkey):
     d = TransformedDistribution(base, StickBreakingTransform())
     # The base's rightmost batch axis became the event: one simplex per draw.
     assert d.batch_shape == batch and d.event_shape == (k,)
-    y = d.sample(getkey(), (5,))
+    y, log_prob, by_hand, lp2, lp2_again, outside = _stick_breaking_checks(
+        d, base, getkey()
+    )
     assert y.shape == (5,) + batch + (k,)
     assert np.all(constraints.simplex(y))
-    log_prob = d.log_prob(y)
     assert log_prob.shape == (5,) + batch
-    t = StickBreakingTransform()
-    x = t.inv(y)
-    by_hand = base.log_prob(x).sum(-1) - t.log_abs_det_jacobian(x, y)
     np.testing.assert_allclose(log_prob, by_hand, rtol=1e-10)
-    y2, lp2 = d.sample_and_log_prob(getkey(), (3,))
-    np.testing.assert_allclose(lp2, d.log_prob(y2), rtol=1e-9)
-    assert d.log_prob(jnp.array([0.5, 0.6, -0.1, 0.0])).shape == batch
-    assert np.all(d.log_prob(jnp.array([0.5, 0.6, -0.1, 0.0])) == -jnp.inf)
+    np.testing.assert_allclose(lp2, lp2_again, rtol=1e-9)
+    assert outside.shape == batch and np.all(outside == -jnp.inf)
 
 
 def test_stick_breaking_density_normalises():
