@@ -149,7 +149,7 @@ class TransformedDistribution(AbstractDistribution):
         self, y: Array, intermediates: list[tuple[Array, Any]] | None
     ) -> Array:
         event_ndim = len(self.event_shape)
-        log_prob = jnp.zeros(())
+        log_prob = jnp.zeros((), dtype=y.dtype)  # not float64 for float32 values
         for i in reversed(range(len(self.transforms))):
             t = self.transforms[i]
             if intermediates is None:

@@ -15,9 +15,12 @@ from ._base import AbstractTransform
 
 
 def float_leaf(value: ArrayLike) -> Array:
-    """`value` as a floating array leaf; Python numbers stay weakly typed so that
+    """`value` as a floating array leaf. Python numbers and 0-d NumPy arrays (the
+    bounds of constraints built from Python numbers) stay weakly typed, so that
     they do not promote float32 inputs to float64."""
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int, float)) or (
+        isinstance(value, np.ndarray) and value.ndim == 0
+    ):
         return jnp.asarray(float(value))
     array = jnp.asarray(value)
     if not jnp.issubdtype(array.dtype, jnp.inexact):

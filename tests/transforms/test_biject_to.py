@@ -156,3 +156,12 @@ def test_no_bijection(constraint):
 def test_not_a_constraint():
     with pytest.raises(TypeError):
         biject_to("positive")
+
+
+def test_float32_stays_float32():
+    x = jnp.array([-1.0, 0.0, 2.0], dtype=jnp.float32)
+    for constraint in [c.greater_than(2.0), c.interval(-1.0, 3.0), c.positive]:
+        t = biject_to(constraint)
+        y, _, ladj, inside, _ = _apply(t, x)
+        assert y.dtype == ladj.dtype == jnp.float32
+        assert np.all(inside)
