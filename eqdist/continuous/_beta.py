@@ -13,6 +13,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
 from .._numerics import betaln, xlog1py, xlogy
+from ._gamma import log_standard_gamma
 
 
 class Beta(AbstractSimpleDistribution):
@@ -84,8 +85,8 @@ class Beta(AbstractSimpleDistribution):
         shape = self.shape(sample_shape)
         dtype = self.concentration1.dtype
         key1, key0 = jax.random.split(key)
-        log_g1 = jax.random.loggamma(key1, self.concentration1, shape, dtype=dtype)
-        log_g0 = jax.random.loggamma(key0, self.concentration0, shape, dtype=dtype)
+        log_g1 = log_standard_gamma(key1, self.concentration1, shape)
+        log_g0 = log_standard_gamma(key0, self.concentration0, shape)
         x = jax.nn.sigmoid(log_g1 - log_g0)
         finfo = jnp.finfo(dtype)
         return jnp.clip(x, finfo.tiny, 1 - 0.5 * finfo.eps)

@@ -13,6 +13,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
 from .._numerics import gammaln, xlogy
+from ._gamma import log_standard_gamma
 
 
 def _log_normalizer(concentration: Array) -> Array:
@@ -71,9 +72,7 @@ class Dirichlet(AbstractSimpleDistribution):
 
     def _sample(self, key: PRNGKeyArray, sample_shape: tuple[int, ...]) -> Array:
         dtype = self.concentration.dtype
-        log_g = jax.random.loggamma(
-            key, self.concentration, self.shape(sample_shape), dtype=dtype
-        )
+        log_g = log_standard_gamma(key, self.concentration, self.shape(sample_shape))
         x = jax.nn.softmax(log_g, axis=-1)
         return jnp.clip(x, jnp.finfo(dtype).tiny, 1)
 
