@@ -31,10 +31,18 @@ _LOG_TWO = math.log(2.0)
 
 
 def _positive_from_log(log_x: Array) -> Array:
-    """`exp(log_x)` clipped to the positive normal floats: an underflow becomes
-    `tiny`, an overflow `max`, never `0` or `inf`."""
+    """`exp(log_x)` kept within the positive normal floats `[tiny, max]`: never `0`
+    or `inf`, even where the draw underflows or overflows.
+
+    The clip is applied to the logarithm, with bounds nudged inwards by a few ulps
+    so that `exp` of a bound is itself finite and normal: clipping after `exp` would
+    give `0 * inf = NaN` gradients where `exp` overflows.
+    """
     finfo = jnp.finfo(log_x.dtype)
-    return jnp.clip(jnp.exp(log_x), finfo.tiny, finfo.max)
+    shrink = 1 - 4 * float(finfo.eps)
+    low = math.log(float(finfo.tiny)) * shrink
+    high = math.log(float(finfo.max)) * shrink
+    return jnp.exp(jnp.clip(log_x, low, high))
 
 
 def log_standard_gamma(
