@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -37,7 +37,6 @@ class Case:
     params: dict[str, tuple[float, float]]
     scipy: Callable[..., Any]
     quantiles: tuple[float, ...] = QUANTILES
-    extra: dict = field(default_factory=dict)
 
     def make(self, dtype=jnp.float64, **overrides):
         params = {k: jnp.asarray(v, dtype) for k, v in self.params.items()}
