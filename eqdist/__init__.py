@@ -10,6 +10,14 @@ from ._expanded import ExpandedDistribution as ExpandedDistribution
 from ._independent import Independent as Independent
 from ._transformed import TransformedDistribution as TransformedDistribution
 from ._validation import enable_validation as enable_validation
+from .continuous._beta import Beta as Beta
+from .continuous._dirichlet import Dirichlet as Dirichlet
+from .continuous._gamma import (
+    Chi2 as Chi2,
+    Exponential as Exponential,
+    Gamma as Gamma,
+    InverseGamma as InverseGamma,
+)
 from .continuous._lkj import LKJCholesky as LKJCholesky
 from .continuous._multivariate_normal import (
     MultivariateNormal as MultivariateNormal,
