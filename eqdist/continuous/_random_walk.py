@@ -50,14 +50,14 @@ class GaussianRandomWalk(AbstractSimpleDistribution):
         num_steps: int = 1,
         validate_args: bool | None = None,
     ):
-        if (
-            isinstance(num_steps, bool)
-            or not isinstance(num_steps, (int, np.integer))
-            or num_steps < 1
-        ):
-            raise ValueError(
-                "GaussianRandomWalk: `num_steps` must be a Python int >= 1, got "
+        if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)):
+            raise TypeError(
+                "GaussianRandomWalk: `num_steps` must be a Python int, got "
                 f"{num_steps!r}."
+            )
+        if num_steps < 1:
+            raise ValueError(
+                f"GaussianRandomWalk: `num_steps` must be >= 1, got {num_steps}."
             )
         self.num_steps = int(num_steps)
         self._init_params({"scale": (scale, 0)}, validate_args)

@@ -14,6 +14,7 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
+from jax.scipy.special import erfcx
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
@@ -23,6 +24,8 @@ from .._validation import check
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 _HALF_LOG_TWO_PI_E = 0.5 * math.log(2 * math.pi * math.e)
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_HALF_PI = math.sqrt(0.5 * math.pi)
 
 
 def _init_truncated(self, low, loc, scale, high, validate_args) -> None:
@@ -90,6 +93,51 @@ def _normal_icdf(q: Array, a: Array, b: Array | None) -> Array:
     lower = log_lower < log_upper
     z = log_ndtri(jnp.minimum(log_lower, log_upper))
     return jnp.where(lower, z, -z)
+
+
+def _mills_ratio(x: Array) -> Array:
+    r"""$(1 - \Phi(x))/\varphi(x) = \sqrt{\pi/2}\,\operatorname{erfcx}(x/\sqrt2)$,
+    with full relative precision for $x \ge 0$ however large."""
+    return _SQRT_HALF_PI * erfcx(x * _SQRT_HALF)
+
+
+def _normal_density_ratios(a: Array, b: Array | None) -> tuple[Array, Array]:
+    r"""$\varphi(a)/Z$ and $\varphi(b)/Z$ with $Z = \Phi(b) - \Phi(a)$.
+
+    In the upper tail ($a \ge 0$), $Z = \varphi(a)\left(R(a) - e^{-(b-a)(b+a)/2}
+    R(b)\right)$ with $R$ the Mills ratio, so no $e^{-a^2/2}$ is ever formed and
+    the ratios keep full precision however far out the bounds are (Mills 1926);
+    the lower tail is its mirror image; an interval around 0 uses $\log Z$.
+    """
+    if b is None:
+        b = jnp.full_like(a, jnp.inf)
+    upper = a >= 0
+    lower = b <= 0
+    central = ~(upper | lower)
+    # Upper tail.
+    au, bu = jnp.where(upper, a, 1.0), jnp.where(upper, b, 2.0)
+    e_u = jnp.exp(-0.5 * (bu - au) * (bu + au))
+    tail_b = jnp.where(bu == jnp.inf, 0.0, e_u * _mills_ratio(jnp.minimum(bu, 1e300)))
+    ra_upper = 1 / (_mills_ratio(au) - tail_b)
+    rb_upper = e_u * ra_upper
+    # Lower tail: the mirror image, with -b as the inner bound.
+    al, bl = jnp.where(lower, a, -2.0), jnp.where(lower, b, -1.0)
+    e_l = jnp.exp(-0.5 * (bl - al) * (-al - bl))
+    tail_a = jnp.where(al == -jnp.inf, 0.0, e_l * _mills_ratio(jnp.minimum(-al, 1e300)))
+    rb_lower = 1 / (_mills_ratio(-bl) - tail_a)
+    ra_lower = e_l * rb_lower
+    # Around zero, Z is not small: plain log space.
+    ac, bc = jnp.where(central, a, -1.0), jnp.where(central, b, 1.0)
+    log_z = log_ndtr_diff(ac, bc)
+    ra_central = jnp.where(
+        jnp.isfinite(ac), jnp.exp(-0.5 * ac * ac - _HALF_LOG_TWO_PI - log_z), 0.0
+    )
+    rb_central = jnp.where(
+        jnp.isfinite(bc), jnp.exp(-0.5 * bc * bc - _HALF_LOG_TWO_PI - log_z), 0.0
+    )
+    r_a = jnp.where(upper, ra_upper, jnp.where(lower, ra_lower, ra_central))
+    r_b = jnp.where(upper, rb_upper, jnp.where(lower, rb_lower, rb_central))
+    return r_a, r_b
 
 
 class TruncatedNormal(AbstractSimpleDistribution):
@@ -173,20 +221,16 @@ class TruncatedNormal(AbstractSimpleDistribution):
         )
 
     def _ratios(self) -> tuple[Array, Array, Array, Array]:
-        """$a$, $b$ (0 when absent) and $\\varphi(a)/Z$, $\\varphi(b)/Z$, from logs."""
+        """$a$, $b$ (0 when absent) and $\\varphi(a)/Z$, $\\varphi(b)/Z$."""
         a, b = _bounds(self)
-        log_z = _normal_log_mass(a, b)
-        safe_a = jnp.where(jnp.isfinite(a), a, 0.0)
-        r_a = jnp.where(
-            jnp.isfinite(a), jnp.exp(-0.5 * a * a - _HALF_LOG_TWO_PI - log_z), 0.0
+        r_a, r_b = _normal_density_ratios(a, b)
+        b = jnp.zeros_like(a) if b is None else b
+        return (
+            jnp.where(jnp.isfinite(a), a, 0.0),
+            jnp.where(jnp.isfinite(b), b, 0.0),
+            r_a,
+            r_b,
         )
-        if b is None:
-            return safe_a, jnp.zeros_like(a), r_a, jnp.zeros_like(a)
-        safe_b = jnp.where(jnp.isfinite(b), b, 0.0)
-        r_b = jnp.where(
-            jnp.isfinite(b), jnp.exp(-0.5 * b * b - _HALF_LOG_TWO_PI - log_z), 0.0
-        )
-        return safe_a, safe_b, r_a, r_b
 
     @property
     def mean(self) -> Float[Array, "*batch"]:
