@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jax.scipy.special import (
     betaln,
     erf,
+    erfc,
     erfcx,
     gammaln,
     ndtr,
@@ -72,24 +73,26 @@ def log1p_square(x: ArrayLike) -> Array:
 def log_ndtr_diff(a: ArrayLike, b: ArrayLike) -> Array:
     r"""$\log(\Phi(b) - \Phi(a))$ for $a \le b$, accurate for intervals anywhere.
 
-    Both bounds in the upper tail use the reflection
-    $\Phi(b) - \Phi(a) = \Phi(-a) - \Phi(-b)$, so the subtraction always happens in
-    log space in the accurate (small-probability) tail; an interval that straddles
-    zero uses $\tfrac12(\operatorname{erf}(b/\sqrt2) - \operatorname{erf}(a/\sqrt2))$,
-    a sum of two terms of the same sign. Inputs of the branches not taken are
-    replaced by harmless values, so gradients are free of NaN.
+    Bounds in the upper tail are reflected,
+    $\Phi(b) - \Phi(a) = \Phi(-a) - \Phi(-b)$, so the subtraction always happens
+    in log space in the accurate (small-probability) tail; an interval that
+    straddles zero uses $\tfrac12(\operatorname{erf}(b/\sqrt2) -
+    \operatorname{erf}(a/\sqrt2))$, a sum of two terms of the same sign. Inputs of
+    the branch not taken are replaced by harmless values, so gradients are free of
+    NaN.
     """
     a, b = jnp.broadcast_arrays(jnp.asarray(a), jnp.asarray(b))
-    upper = a >= 0
-    lower = b <= 0
-    central = ~(upper | lower)
-    au, bu = jnp.where(upper, a, 1.0), jnp.where(upper, b, 2.0)
-    al, bl = jnp.where(lower, a, -2.0), jnp.where(lower, b, -1.0)
-    ac, bc = jnp.where(central, a, -1.0), jnp.where(central, b, 1.0)
-    log_upper = log_diff_exp(log_ndtr(-au), log_ndtr(-bu))
-    log_lower = log_diff_exp(log_ndtr(bl), log_ndtr(al))
-    log_central = jnp.log(0.5 * (erf(bc * _SQRT_HALF) - erf(ac * _SQRT_HALF)))
-    return jnp.where(upper, log_upper, jnp.where(lower, log_lower, log_central))
+    flip = a >= 0
+    lo = jnp.where(flip, -b, a)
+    hi = jnp.where(flip, -a, b)
+    tail = hi <= 0
+    lo_t, hi_t = jnp.where(tail, lo, -2.0), jnp.where(tail, hi, -1.0)
+    # One `log_ndtr` over both bounds keeps the traced graph small.
+    log_hi, log_lo = log_ndtr(jnp.stack([hi_t, lo_t]))
+    log_tail = log_diff_exp(log_hi, log_lo)
+    lo_c, hi_c = jnp.where(tail, -1.0, lo), jnp.where(tail, 1.0, hi)
+    log_central = jnp.log(0.5 * (erf(hi_c * _SQRT_HALF) - erf(lo_c * _SQRT_HALF)))
+    return jnp.where(tail, log_tail, log_central)
 
 
 _SQRT_HALF = 0.7071067811865476
@@ -126,10 +129,14 @@ def log_ndtri(log_p: ArrayLike) -> Array:
     t = jnp.sqrt(two_l)
     t = jnp.sqrt(two_l - 2.0 * jnp.log(t) - 2 * _HALF_LOG_TWO_PI)
     x = jnp.where(deep, -t, x_moderate)
-    for _ in range(4):
+
+    def newton(_, x):
         log_cdf = log_ndtr(x)
         log_pdf = -0.5 * x * x - _HALF_LOG_TWO_PI
-        x = x - (log_cdf - safe_lower) * jnp.exp(log_cdf - log_pdf)
+        return x - (log_cdf - safe_lower) * jnp.exp(log_cdf - log_pdf)
+
+    # A loop rather than unrolled steps: the body is compiled once.
+    x = jax.lax.fori_loop(0, 4, newton, x)
     out = jnp.where(upper, x_upper, x)
     out = jnp.where(log_p == 0, jnp.inf, out)
     out = jnp.where(log_p == -jnp.inf, -jnp.inf, out)
@@ -153,22 +160,21 @@ def log_ndtr(x: ArrayLike) -> Array:
 
     `jax.scipy.special.log_ndtr` truncates its asymptotic series for $x < -20$
     (relative error up to $2\cdot10^{-11}$ in float64) and loses digits for moderate
-    positive $x$ in float32. Here, in three pieces:
-    $\log(\tfrac12\operatorname{erfcx}(-x/\sqrt2)) - x^2/2$ for $x < -1$ (no
-    underflow however far out), $\log\Phi(x)$ on $[-1, 0]$, and
-    $\operatorname{log1p}(-\Phi(-x))$ for $x > 0$. $\log\Phi(-\infty) = -\infty$
+    positive $x$ in float32. Here, in two pieces:
+    $\log(\tfrac12\operatorname{erfcx}(-x/\sqrt2)) - x^2/2$ for $x < 0$ (no
+    underflow however far out) and $\operatorname{log1p}(-\tfrac12
+    \operatorname{erfc}(x/\sqrt2))$ for $x \ge 0$. $\log\Phi(-\infty) = -\infty$
     with a zero (not NaN) derivative.
     """
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         x = x.astype(float)
-    tail = x < -1
-    positive = x > 0
-    safe_tail = jnp.where(tail & jnp.isfinite(x), x, -1.0)
-    safe_middle = jnp.where(tail | positive, -0.5, x)
-    safe_positive = jnp.where(positive, x, 1.0)
-    log_tail = jnp.log(0.5 * erfcx(-safe_tail * _SQRT_HALF)) - 0.5 * safe_tail**2
-    log_tail = jnp.where(x == -jnp.inf, -jnp.inf, log_tail)
-    log_middle = jnp.log(ndtr(safe_middle))
-    log_positive = jnp.log1p(-ndtr(-safe_positive))
-    return jnp.where(tail, log_tail, jnp.where(positive, log_positive, log_middle))
+    negative = x < 0
+    safe_negative = jnp.where(negative & jnp.isfinite(x), x, -1.0)
+    safe_positive = jnp.where(negative, 1.0, x)
+    log_negative = (
+        jnp.log(0.5 * erfcx(-safe_negative * _SQRT_HALF)) - 0.5 * safe_negative**2
+    )
+    log_negative = jnp.where(x == -jnp.inf, -jnp.inf, log_negative)
+    log_positive = jnp.log1p(-0.5 * erfc(safe_positive * _SQRT_HALF))
+    return jnp.where(negative, log_negative, log_positive)

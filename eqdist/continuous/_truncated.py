@@ -85,11 +85,14 @@ def _normal_icdf(q: Array, a: Array, b: Array | None) -> Array:
     log_q = jnp.log(q)
     log_1mq = jnp.log1p(-q)
     if b is None:
-        log_lower = jnp.logaddexp(log_1mq + log_ndtr(a), log_q)
-        log_upper = log_1mq + log_ndtr(-a)
+        log_cdf_a, log_sf_a = log_ndtr(jnp.stack([a, -a]))
+        log_lower = jnp.logaddexp(log_1mq + log_cdf_a, log_q)
+        log_upper = log_1mq + log_sf_a
     else:
-        log_lower = jnp.logaddexp(log_1mq + log_ndtr(a), log_q + log_ndtr(b))
-        log_upper = jnp.logaddexp(log_1mq + log_ndtr(-a), log_q + log_ndtr(-b))
+        # One `log_ndtr` call over all four tails keeps the traced graph small.
+        log_cdf_a, log_sf_a, log_cdf_b, log_sf_b = log_ndtr(jnp.stack([a, -a, b, -b]))
+        log_lower = jnp.logaddexp(log_1mq + log_cdf_a, log_q + log_cdf_b)
+        log_upper = jnp.logaddexp(log_1mq + log_sf_a, log_q + log_sf_b)
     lower = log_lower < log_upper
     z = log_ndtri(jnp.minimum(log_lower, log_upper))
     return jnp.where(lower, z, -z)
