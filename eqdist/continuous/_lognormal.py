@@ -94,4 +94,5 @@ class LogNormal(AbstractSimpleDistribution):
 
     def icdf(self, q: Real[ArrayLike, "*#sample_batch"]) -> Array:
         r"""$\exp(\mu + \sigma\Phi^{-1}(q))$."""
+        q = jnp.asarray(q, dtype=jnp.result_type(q, self.loc.dtype))
         return jnp.exp(self.loc + self.scale * ndtri(q))

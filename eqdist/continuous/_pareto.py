@@ -108,4 +108,5 @@ class Pareto(AbstractSimpleDistribution):
 
     def icdf(self, q: Real[ArrayLike, "*#sample_batch"]) -> Array:
         r"""$m(1-q)^{-1/\alpha}$, as $m\exp(-\operatorname{log1p}(-q)/\alpha)$."""
-        return self.scale * jnp.exp(-jnp.log1p(-jnp.asarray(q)) / self.alpha)
+        q = jnp.asarray(q, dtype=jnp.result_type(q, self.alpha.dtype))
+        return self.scale * jnp.exp(-jnp.log1p(-q) / self.alpha)
