@@ -35,12 +35,13 @@ def test_log_prob_is_a_sum_of_normal_increments():
 
 
 @pytest.mark.parametrize("batch_shape", [(), (3,), (2, 3)])
-def test_shapes(batch_shape, getkey):
+def test_shapes(batch_shape):
     dist = eqdist.GaussianRandomWalk(jnp.full(batch_shape, 1.5), num_steps=5)
     assert dist.batch_shape == batch_shape and dist.event_shape == (5,)
-    x = dist.sample(getkey(), (4,))
+    x = jax.eval_shape(lambda d: d.sample(jax.random.key(0), (4,)), dist)
     assert x.shape == (4,) + batch_shape + (5,)
-    assert dist.log_prob(x).shape == (4,) + batch_shape
+    lp = jax.eval_shape(lambda d, v: d.log_prob(v), dist, x)
+    assert lp.shape == (4,) + batch_shape
     assert dist.mean.shape == dist.variance.shape == batch_shape + (5,)
 
 
