@@ -105,38 +105,49 @@ def _mills_ratio(x: Array) -> Array:
 
 
 def _normal_density_ratios(a: Array, b: Array | None) -> tuple[Array, Array]:
-    r"""$\varphi(a)/Z$ and $\varphi(b)/Z$ with $Z = \Phi(b) - \Phi(a)$.
+    r"""$\varphi(a)/Z$ and $\varphi(b)/Z$ with $Z = \Phi(b) - \Phi(a)$ ($\varphi(b) = 0$
+    without an upper bound).
 
     In the upper tail ($a \ge 0$), $Z = \varphi(a)\left(R(a) - e^{-(b-a)(b+a)/2}
     R(b)\right)$ with $R$ the Mills ratio, so no $e^{-a^2/2}$ is ever formed and
-    the ratios keep full precision however far out the bounds are (Mills 1926);
-    the lower tail is its mirror image; an interval around 0 uses $\log Z$.
+    the ratios keep full precision however far out the bounds are; the lower tail
+    is its mirror image; an interval around 0 uses $\log Z$ directly.
     """
-    if b is None:
+    one_sided = b is None
+    if one_sided:
         b = jnp.full_like(a, jnp.inf)
     upper = a >= 0
     lower = b <= 0
     central = ~(upper | lower)
+    finite_b = jnp.isfinite(b)
     # Upper tail.
-    au, bu = jnp.where(upper, a, 1.0), jnp.where(upper, b, 2.0)
-    e_u = jnp.exp(-0.5 * (bu - au) * (bu + au))
-    tail_b = jnp.where(bu == jnp.inf, 0.0, e_u * _mills_ratio(jnp.minimum(bu, 1e300)))
-    ra_upper = 1 / (_mills_ratio(au) - tail_b)
-    rb_upper = e_u * ra_upper
-    # Lower tail: the mirror image, with -b as the inner bound.
-    al, bl = jnp.where(lower, a, -2.0), jnp.where(lower, b, -1.0)
-    e_l = jnp.exp(-0.5 * (bl - al) * (-al - bl))
-    tail_a = jnp.where(al == -jnp.inf, 0.0, e_l * _mills_ratio(jnp.minimum(-al, 1e300)))
-    rb_lower = 1 / (_mills_ratio(-bl) - tail_a)
+    au = jnp.where(upper, a, 1.0)
+    if one_sided:
+        ra_upper = 1 / _mills_ratio(au)
+        rb_upper = jnp.zeros_like(a)
+    else:
+        bu = jnp.where(upper & finite_b, b, au + 1.0)
+        e_u = jnp.where(finite_b, jnp.exp(-0.5 * (bu - au) * (bu + au)), 0.0)
+        ra_upper = 1 / (_mills_ratio(au) - e_u * _mills_ratio(bu))
+        rb_upper = e_u * ra_upper
+    # Lower tail (two-sided only): the mirror image, with -b as the inner bound.
+    finite_a = jnp.isfinite(a)
+    bl = jnp.where(lower, b, -1.0)
+    al = jnp.where(lower & finite_a, a, bl - 1.0)
+    e_l = jnp.where(finite_a, jnp.exp(-0.5 * (bl - al) * (-al - bl)), 0.0)
+    rb_lower = 1 / (_mills_ratio(-bl) - e_l * _mills_ratio(-al))
     ra_lower = e_l * rb_lower
     # Around zero, Z is not small: plain log space.
-    ac, bc = jnp.where(central, a, -1.0), jnp.where(central, b, 1.0)
-    log_z = log_ndtr_diff(ac, bc)
+    ac = jnp.where(central & finite_a, a, -1.0)
+    bc = jnp.where(central & finite_b, b, 1.0)
+    log_z = log_ndtr_diff(
+        jnp.where(finite_a, ac, -jnp.inf), jnp.where(finite_b, bc, jnp.inf)
+    )
     ra_central = jnp.where(
-        jnp.isfinite(ac), jnp.exp(-0.5 * ac * ac - _HALF_LOG_TWO_PI - log_z), 0.0
+        finite_a, jnp.exp(-0.5 * ac * ac - _HALF_LOG_TWO_PI - log_z), 0.0
     )
     rb_central = jnp.where(
-        jnp.isfinite(bc), jnp.exp(-0.5 * bc * bc - _HALF_LOG_TWO_PI - log_z), 0.0
+        finite_b, jnp.exp(-0.5 * bc * bc - _HALF_LOG_TWO_PI - log_z), 0.0
     )
     r_a = jnp.where(upper, ra_upper, jnp.where(lower, ra_lower, ra_central))
     r_b = jnp.where(upper, rb_upper, jnp.where(lower, rb_lower, rb_central))

@@ -205,6 +205,9 @@ def test_cauchy_far_tails():
         dist.icdf(1 - 1e-12), st.cauchy.ppf(1 - 1e-12), rtol=1e-12
     )
     assert np.isfinite(jax.grad(dist.log_prob)(1e200))
+    # float32: x^2 would overflow at 1e20.
+    lp32 = eqdist.Cauchy(jnp.float32(0.0)).log_prob(jnp.float32(1e30))
+    np.testing.assert_allclose(lp32, -np.log(np.pi) - 60 * np.log(10), rtol=1e-6)
 
 
 def test_lognormal_extreme_quantiles():
@@ -276,3 +279,20 @@ def test_log_ndtr_and_its_inverse():
     _, (ga, gb) = diff_and_grad(a, b)
     np.testing.assert_allclose(log_ndtr_diff(a, b), expected, rtol=1e-12)
     assert np.all(np.isfinite(ga)) and np.all(np.isfinite(gb))
+
+
+@pytest.mark.parametrize("high", [None, 3.0])
+def test_truncated_normal_moment_gradients(high):
+    # The closed-form moments are differentiable in the bounds (no NaN from the
+    # branches not taken, e.g. the infinite upper bound of the one-sided case).
+    @jax.jit
+    def moments(low):
+        d = eqdist.TruncatedNormal(low, 0.3, 1.2, high=high)
+        return jnp.stack([d.mean, d.variance, d.entropy()])
+
+    for low in (-1.0, 1.0, 2.9 if high else 8.0):
+        jac = jax.jacfwd(moments)(low)
+        fd = [
+            (moments(low + 1e-6)[i] - moments(low - 1e-6)[i]) / 2e-6 for i in range(3)
+        ]
+        np.testing.assert_allclose(jac, fd, rtol=1e-5, atol=1e-9)
