@@ -248,11 +248,16 @@ def test_shapes_support_and_goodness_of_fit(case):
     # 2000 draws of a (2, 3) batch of identical distributions: support, finiteness,
     # jit == eager, and a KS test of one batch member (fixed seed).
     dist = case.make(**{k: jnp.full((2, 3), v) for k, v in case.params.items()})
-    draw = jax.jit(lambda d, k: d.sample(k, (2000,)))
-    x = draw(dist, jax.random.key(1))
+
+    @jax.jit
+    def draw(d, k):
+        x = d.sample(k, (2000,))
+        return x, d.support(x), d.log_prob(x)
+
+    x, inside, log_p = draw(dist, jax.random.key(1))
     assert x.shape == (2000, 2, 3)
-    assert bool(jnp.all(dist.support(x)))
-    assert bool(jnp.all(jnp.isfinite(dist.log_prob(x))))
+    assert bool(jnp.all(inside))
+    assert bool(jnp.all(jnp.isfinite(log_p)))
     if case.name in EAGER_SAMPLE_CASES:  # op-by-op sampling is slow to compile
         eager = dist.sample(jax.random.key(1), (2000,))
         np.testing.assert_allclose(np.asarray(x), np.asarray(eager), rtol=1e-12)
@@ -325,12 +330,15 @@ def test_float32_close_to_float64(case):
     d64 = case.make(**case.params)
     d32 = case.make(**{k: jnp.float32(v) for k, v in case.params.items()})
     x = _values(case)
-    lp32 = d32.log_prob(jnp.asarray(x, jnp.float32))
-    assert lp32.dtype == jnp.float32
+
+    @jax.jit
+    def evaluate(d, v):
+        return d.log_prob(v), (d.cdf(v) if hasattr(d, "cdf") else v)
+
+    lp32, cdf32 = evaluate(d32, jnp.asarray(x, jnp.float32))
+    assert lp32.dtype == cdf32.dtype == jnp.float32
     np.testing.assert_allclose(lp32, d64.log_prob(x), rtol=1e-5, atol=1e-6)
     if hasattr(d32, "cdf"):
-        cdf32 = d32.cdf(jnp.asarray(x, jnp.float32))
-        assert cdf32.dtype == jnp.float32
         np.testing.assert_allclose(cdf32, QUANTILES, rtol=1e-5)
 
 
@@ -342,8 +350,9 @@ def test_outside_support_is_minus_inf_with_finite_gradient(case):
     def lp(p):
         return case.make(**p).log_prob(case.outside)
 
-    assert lp(params) == -jnp.inf
-    for name, g in jax.grad(lp)(params).items():
+    value, grads = jax.jit(jax.value_and_grad(lp))(params)
+    assert value == -jnp.inf
+    for name, g in grads.items():
         assert not bool(jnp.isnan(g)), name
 
 
