@@ -281,16 +281,15 @@ def test_log_ndtr_and_its_inverse():
     assert np.all(np.isfinite(ga)) and np.all(np.isfinite(gb))
 
 
-@pytest.mark.parametrize("high", [None, 3.0])
-def test_truncated_normal_moment_gradients(high):
+def test_truncated_normal_moment_gradients():
     # The closed-form moments are differentiable in the bounds (no NaN from the
     # branches not taken, e.g. the infinite upper bound of the one-sided case).
     @jax.jit
     def moments(low):
-        d = eqdist.TruncatedNormal(low, 0.3, 1.2, high=high)
+        d = eqdist.TruncatedNormal(low, 0.3, 1.2)
         return jnp.stack([d.mean, d.variance, d.entropy()])
 
-    for low in (-1.0, 1.0, 2.9 if high else 8.0):
+    for low in (-1.0, 1.0, 8.0):
         jac = jax.jacfwd(moments)(low)
         fd = [
             (moments(low + 1e-6)[i] - moments(low - 1e-6)[i]) / 2e-6 for i in range(3)
