@@ -11,6 +11,7 @@ from ._independent import Independent as Independent
 from ._transformed import TransformedDistribution as TransformedDistribution
 from ._validation import enable_validation as enable_validation
 from .continuous._beta import Beta as Beta
+from .continuous._cauchy import Cauchy as Cauchy
 from .continuous._dirichlet import Dirichlet as Dirichlet
 from .continuous._gamma import (
     Chi2 as Chi2,
@@ -18,11 +19,21 @@ from .continuous._gamma import (
     Gamma as Gamma,
     InverseGamma as InverseGamma,
 )
+from .continuous._half import HalfCauchy as HalfCauchy, HalfNormal as HalfNormal
 from .continuous._lkj import LKJCholesky as LKJCholesky
+from .continuous._lognormal import LogNormal as LogNormal
 from .continuous._multivariate_normal import (
     MultivariateNormal as MultivariateNormal,
 )
 from .continuous._normal import Normal as Normal
+from .continuous._pareto import Pareto as Pareto
+from .continuous._random_walk import GaussianRandomWalk as GaussianRandomWalk
+from .continuous._student_t import StudentT as StudentT
+from .continuous._truncated import (
+    TruncatedCauchy as TruncatedCauchy,
+    TruncatedNormal as TruncatedNormal,
+)
+from .continuous._uniform import Uniform as Uniform
 from .discrete._bernoulli import (
     Bernoulli as Bernoulli,
     BernoulliLogits as BernoulliLogits,

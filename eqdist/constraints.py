@@ -32,6 +32,7 @@ __all__ = [
     "CorrCholesky",
     "Dependent",
     "GreaterThan",
+    "GreaterThanEq",
     "Independent",
     "IntegerGreaterThan",
     "IntegerInterval",
@@ -46,6 +47,7 @@ __all__ = [
     "corr_cholesky",
     "dependent",
     "greater_than",
+    "greater_than_eq",
     "independent",
     "integer_greater_than",
     "integer_interval",
@@ -146,6 +148,25 @@ class GreaterThan(AbstractConstraint):
 
     def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
         return jnp.asarray(x) > self.lower_bound
+
+    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+        x = _as_float(x)
+        return (jnp.zeros_like(x) + self.lower_bound + 1).astype(x.dtype)
+
+
+class GreaterThanEq(AbstractConstraint):
+    """The closed half line `x >= lower_bound` (e.g. the support of `Pareto`, whose
+    density is positive at its bound)."""
+
+    event_dim: ClassVar[int] = 0
+    lower_bound: Real[Array | np.ndarray, "..."]
+
+    def __init__(self, lower_bound: Real[ArrayLike, "..."]):
+        self.lower_bound = _bound(lower_bound)
+
+    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+        x = jnp.asarray(x)
+        return x >= self.lower_bound
 
     def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
         x = _as_float(x)
@@ -368,6 +389,7 @@ boolean = Boolean()
 corr_cholesky = CorrCholesky()
 dependent = Dependent()
 greater_than = GreaterThan
+greater_than_eq = GreaterThanEq
 independent = Independent
 integer_interval = IntegerInterval
 integer_greater_than = IntegerGreaterThan

@@ -59,7 +59,9 @@ def test_maximum_likelihood_recovers_mvn_and_dirichlet():
         jnp.array([1.0, -1.0])
         + jax.random.normal(jax.random.key(2), (5000, 2)) @ true_tril.T
     )
-    fitted, _ = _fit(eqdist.MultivariateNormal(jnp.zeros(2), scale_tril=jnp.eye(2)), data)
+    fitted, _ = _fit(
+        eqdist.MultivariateNormal(jnp.zeros(2), scale_tril=jnp.eye(2)), data
+    )
     np.testing.assert_allclose(fitted.scale_tril, true_tril, atol=0.05)
     np.testing.assert_allclose(fitted.loc, [1.0, -1.0], atol=0.05)
     concentration = jnp.array([2.0, 5.0, 3.0])
