@@ -211,6 +211,8 @@ def _describe(constraint: constraints.AbstractConstraint) -> str:
     """A short human description of a constraint for error messages."""
     if isinstance(constraint, constraints.GreaterThan):
         return f"GreaterThan({_bound_text(constraint.lower_bound)}), i.e. x > bound"
+    if isinstance(constraint, constraints.GreaterThanEq):
+        return f"GreaterThanEq({_bound_text(constraint.lower_bound)}), i.e. x >= bound"
     if isinstance(constraint, constraints.Interval):
         return (
             f"Interval({_bound_text(constraint.lower_bound)}, "

@@ -63,7 +63,8 @@ def biject_to(constraint: constraints.AbstractConstraint) -> AbstractTransform:
         return IdentityTransform()
     if isinstance(c, constraints.RealVector):
         return IdentityTransform(1)
-    if isinstance(c, constraints.GreaterThan):
+    if isinstance(c, (constraints.GreaterThan, constraints.GreaterThanEq)):
+        # The closed half line maps like the open one: the bound itself has measure 0.
         if _is(c.lower_bound, 0):
             return ExpTransform()
         return ComposeTransform(

@@ -27,6 +27,7 @@ TABLE = {
     "real_vector": (c.real_vector, (4,), IdentityTransform),
     "positive": (c.positive, (), ExpTransform),
     "greater_than": (c.greater_than(-1.5), (), ComposeTransform),
+    "greater_than_eq": (c.greater_than_eq(2.0), (), ComposeTransform),
     "greater_than_array": (
         c.greater_than(jnp.array([0.0, 1.0, -2.0])),
         (),
