@@ -17,7 +17,11 @@ EXAMPLES = ROOT / "examples"
 
 
 def _run(args, cwd=ROOT, timeout=300):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    # Quick runs are dominated by compilation: ask XLA to optimise less.
+    flags = (
+        "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg", XLA_FLAGS=flags)
     env.pop("JAX_ENABLE_X64", None)  # the examples run in JAX's default float32
     result = subprocess.run(
         [sys.executable, *args],
