@@ -38,7 +38,7 @@ def test_counts_probs_and_logits_exactly_one(factory):
 
 
 def test_mvn_two_matrices():
-    with pytest.raises(ValueError, match="covariance_matrix.*scale_tril"):
+    with pytest.raises(ValueError, match=r"covariance_matrix.*scale_tril"):
         eqdist.MultivariateNormal(
             jnp.zeros(2), covariance_matrix=jnp.eye(2), scale_tril=jnp.eye(2)
         )
@@ -63,7 +63,7 @@ def test_mvn_non_square_covariance_typechecked():
 
 def test_mvn_not_positive_definite():
     cov = jnp.array([[1.0, 2.0], [2.0, 1.0]])
-    with pytest.raises(ValueError, match="`covariance_matrix`.*PositiveDefinite"):
+    with pytest.raises(ValueError, match=r"`covariance_matrix`.*PositiveDefinite"):
         eqdist.MultivariateNormal(jnp.zeros(2), cov, validate_args=True)
 
 
@@ -79,12 +79,12 @@ def test_parameters_do_not_broadcast_typechecked():
 
 def test_value_of_wrong_event_shape():
     d = eqdist.MultivariateNormal(jnp.zeros(3), scale_tril=jnp.eye(3))
-    with pytest.raises(ValueError, match="`value`.*event shape"):
+    with pytest.raises(ValueError, match=r"`value`.*event shape"):
         d.log_prob(jnp.zeros(2))
 
 
 def test_value_batch_does_not_broadcast():
-    with pytest.raises(ValueError, match="`value`|batch"):
+    with pytest.raises(ValueError, match=r"`value`|batch"):
         eqdist.Normal(jnp.zeros(3), 1.0).log_prob(jnp.zeros(2))
 
 

@@ -95,9 +95,9 @@ def test_distribution_of_other_shape_or_dtype_is_named(tmp_path):
     train.save(path, eqdist.Normal(jnp.zeros(3), 1.0))
     with pytest.raises(ValueError, match=r"shape \(3,\).*shape \(2,\).*architecture"):
         train.load(path, eqdist.Normal(jnp.zeros(2), 1.0))
-    with pytest.raises(ValueError, match="float64.*float32.*architecture"):
+    with pytest.raises(ValueError, match=r"float64.*float32.*architecture"):
         train.load(path, eqdist.Normal(jnp.zeros(3, jnp.float32), 1.0))
-    with pytest.raises(ValueError, match="holds 2 arrays.*3"):
+    with pytest.raises(ValueError, match=r"holds 2 arrays.*3"):
         train.load(path, eqdist.StudentT(jnp.ones(3), 0.0, 1.0))
     loaded = train.load(path, eqdist.Normal(jnp.ones(3), 2.0))
     np.testing.assert_array_equal(loaded.scale, np.ones(3))
