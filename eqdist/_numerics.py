@@ -18,8 +18,6 @@ from jax.scipy.special import (
     gammaln,
     ndtr,
     ndtri,
-    xlog1py,
-    xlogy,
 )
 from jaxtyping import Array, ArrayLike
 
@@ -308,3 +306,82 @@ def log_ndtr(x: ArrayLike) -> Array:
     log_negative = jnp.where(x == -jnp.inf, -jnp.inf, log_negative)
     log_positive = jnp.log1p(-0.5 * erfc(safe_positive * _SQRT_HALF))
     return jnp.where(negative, log_negative, log_positive)
+
+
+def xlogy(x: ArrayLike, y: ArrayLike) -> Array:
+    """$x \\log y$, $0$ where $x = 0$ (also for $y = 0$).
+
+    Unlike `jax.scipy.special.xlogy`, whose derivative in $y$ is $x / y$ (NaN at
+    $x = y = 0$, e.g. the gradient of a Bernoulli log mass in `probs` at
+    `probs = 0`), both partial derivatives are finite wherever the value is.
+    """
+    x, y = _promote_float(x, y)
+    return _xlogy(x, y)
+
+
+def xlog1py(x: ArrayLike, y: ArrayLike) -> Array:
+    """$x \\log(1 + y)$, $0$ where $x = 0$ (also for $y = -1$); derivatives as for
+    `xlogy` (finite at $x = 0$, $y = -1$)."""
+    x, y = _promote_float(x, y)
+    return _xlog1py(x, y)
+
+
+def _promote_float(x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+    dtype = jnp.result_type(x, y)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        dtype = jnp.result_type(float)
+    return jnp.asarray(x, dtype), jnp.asarray(y, dtype)
+
+
+def _x_log_safe(log_fn, x: Array, y: Array, neutral: float) -> Array:
+    zero = x == 0
+    return jnp.where(zero, jnp.zeros_like(x), x * log_fn(jnp.where(zero, neutral, y)))
+
+
+@jax.custom_jvp
+def _xlogy(x: Array, y: Array) -> Array:
+    return _x_log_safe(jnp.log, x, y, 1.0)
+
+
+@_xlogy.defjvp
+def _xlogy_jvp(primals, tangents):
+    x, y = primals
+    dx, dy = tangents
+    zero = x == 0
+    log_y = jnp.log(jnp.where(zero & (y == 0), 1.0, y))
+    dy_coef = jnp.where(zero, 0.0, x / jnp.where(zero, 1.0, y))
+    return _xlogy(x, y), dx * log_y + dy * dy_coef
+
+
+@jax.custom_jvp
+def _xlog1py(x: Array, y: Array) -> Array:
+    return _x_log_safe(jnp.log1p, x, y, 0.0)
+
+
+@_xlog1py.defjvp
+def _xlog1py_jvp(primals, tangents):
+    x, y = primals
+    dx, dy = tangents
+    zero = x == 0
+    log1p_y = jnp.log1p(jnp.where(zero & (y == -1), 0.0, y))
+    dy_coef = jnp.where(zero, 0.0, x / (1 + jnp.where(zero, 0.0, y)))
+    return _xlog1py(x, y), dx * log1p_y + dy * dy_coef
+
+
+@jax.custom_jvp
+def standardize(x: ArrayLike, loc: ArrayLike, scale: ArrayLike) -> Array:
+    r"""$z = (x - \mu) / \sigma$ with a derivative that does not overflow.
+
+    Autodiff of a division differentiates in $\sigma$ through $\sigma^{-2}$, which
+    is `inf` in float32 for $\sigma \lesssim 10^{-19}$ (then `0 * inf = NaN` where
+    $x = \mu$), although $\partial z / \partial\sigma = -z/\sigma$ is representable.
+    """
+    return (x - loc) / scale
+
+
+@standardize.defjvp
+def _standardize_jvp(primals, tangents):
+    x, loc, scale = primals
+    dx, dloc, dscale = tangents
+    z = standardize(x, loc, scale)
+    return z, (dx - dloc) / scale - z * (dscale / scale)

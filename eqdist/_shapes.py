@@ -41,8 +41,17 @@ def promote_params(
     **Returns:** the arrays, in the order of `params`.
 
     **Raises:** `ValueError` naming `owner` and every parameter's shape when the batch
-    shapes do not broadcast, or when a parameter has fewer axes than its event needs.
+    shapes do not broadcast, or when a parameter has fewer axes than its event needs;
+    `TypeError` naming the parameter when it is a Python list or tuple.
     """
+    for name, spec in params.items():
+        if isinstance(spec[0], (list, tuple)):
+            # As in JAX itself: no implicit conversion of Python sequences, whose
+            # dtype and shape are ambiguous (ragged lists, mixed types).
+            raise TypeError(
+                f"{owner}: parameter `{name}` is a Python {type(spec[0]).__name__}; "
+                "pass an array instead (e.g. `jnp.asarray(...)`)."
+            )
     shared = [spec[0] for spec in params.values() if len(spec) == 2]
     if dtype is None:
         dtype = float_dtype(*shared) if shared else jnp.result_type(float)

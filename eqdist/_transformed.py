@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from . import constraints
-from ._distribution import AbstractDistribution, masked_log_prob
+from ._distribution import AbstractDistribution
 from ._shapes import sum_rightmost
-from ._validation import resolve_validate_args
+from ._validation import check, resolve_validate_args
 from .transforms._base import AbstractTransform
 from .transforms._compose import ComposeTransform
 
@@ -138,12 +139,53 @@ class TransformedDistribution(AbstractDistribution):
         """Log density of `value`; pass the `intermediates` of
         `sample_with_intermediates` to skip the inverse transforms."""
         value = jnp.asarray(value)
-        if intermediates is None:
-            return masked_log_prob(self, value, self._log_prob_by_inverse)
-        return self._log_prob_from(value, intermediates)
+        if intermediates is not None:
+            return self._log_prob_from(value, intermediates)
+        self._check_event_shape(value)
+        # The last codomain alone does not bound the support (exp then an affine map
+        # has codomain `real`), so membership is decided by inverting: `value` is
+        # inside when every intermediate lies in its transform's domain and the base
+        # point in the base support. Outside values are swapped for a feasible point
+        # before the differentiated pass ("double where"), so neither the result nor
+        # its gradient is NaN there.
+        inside, base_point = self._inverse_membership(jax.lax.stop_gradient(value))
+        if self.validate_args:
+            value = check(
+                value,
+                inside,
+                "TransformedDistribution.log_prob: `value` is outside the support.",
+            )
+        feasible = self.base_distribution.support.feasible_like(base_point)
+        for t in self.transforms:
+            feasible = t(feasible)
+        mask = jnp.reshape(inside, inside.shape + (1,) * len(self.event_shape))
+        safe_value = jnp.where(mask, value, feasible)
+        return jnp.where(inside, self._log_prob_from(safe_value, None), -jnp.inf)
 
-    def _log_prob_by_inverse(self, value: Array) -> Array:
-        return self._log_prob_from(value, None)
+    def _inverse_membership(self, y: Array) -> tuple[Array, Array]:
+        """Whether each event of `y` is in the support (batch-shaped booleans), and
+        the base point `y` inverts to."""
+        event_ndim = len(self.event_shape)
+        inside = jnp.ones(y.shape[: y.ndim - event_ndim], dtype=bool)
+
+        def per_batch(ok: Array, batch_ndim: int) -> Array:
+            return jnp.all(ok, axis=tuple(range(batch_ndim, ok.ndim)))
+
+        for t in reversed(self.transforms):
+            batch_ndim = y.ndim - event_ndim
+            if not isinstance(t.codomain, constraints.Dependent):
+                inside = inside & per_batch(t.codomain(y), batch_ndim)
+            x = t.inv(y)
+            event_ndim += t.domain.event_dim - t.codomain.event_dim
+            batch_ndim = x.ndim - event_ndim
+            inside = inside & per_batch(jnp.isfinite(x), batch_ndim)
+            if not isinstance(t.domain, constraints.Dependent):
+                inside = inside & per_batch(t.domain(x), batch_ndim)
+            y = x
+        support = self.base_distribution.support
+        if not isinstance(support, constraints.Dependent):
+            inside = inside & per_batch(support(y), y.ndim - event_ndim)
+        return inside, y
 
     def _log_prob_from(
         self, y: Array, intermediates: list[tuple[Array, Any]] | None

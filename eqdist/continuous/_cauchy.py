@@ -12,7 +12,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._numerics import log1p_square
+from .._numerics import log1p_square, standardize
 
 _LOG_PI = math.log(math.pi)
 
@@ -88,7 +88,7 @@ class Cauchy(AbstractSimpleDistribution):
         return self.loc + self.scale * eps
 
     def _log_prob(self, value: Array) -> Array:
-        z = (value - self.loc) / self.scale
+        z = standardize(value, self.loc, self.scale)
         return -_LOG_PI - jnp.log(self.scale) - log1p_square(z)
 
     @property

@@ -13,7 +13,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._numerics import log1p_square, ndtri
+from .._numerics import log1p_square, ndtri, standardize
 
 _LOG_TWO_OVER_PI = math.log(2 / math.pi)
 _SQRT_HALF = math.sqrt(0.5)
@@ -73,7 +73,7 @@ class HalfCauchy(AbstractSimpleDistribution):
         return self.scale * jnp.tan(0.5 * math.pi * u)
 
     def _log_prob(self, value: Array) -> Array:
-        z = value / self.scale
+        z = standardize(value, 0.0, self.scale)
         return _LOG_TWO_OVER_PI - jnp.log(self.scale) - log1p_square(z)
 
     @property
@@ -149,7 +149,7 @@ class HalfNormal(AbstractSimpleDistribution):
         return self.scale * jnp.abs(eps)
 
     def _log_prob(self, value: Array) -> Array:
-        z = value / self.scale
+        z = standardize(value, 0.0, self.scale)
         return 0.5 * _LOG_TWO_OVER_PI - jnp.log(self.scale) - 0.5 * z * z
 
     @property

@@ -12,7 +12,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._numerics import ndtr, ndtri
+from .._numerics import ndtr, ndtri, standardize
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
@@ -66,7 +66,7 @@ class LogNormal(AbstractSimpleDistribution):
 
     def _log_prob(self, value: Array) -> Array:
         log_x = jnp.log(value)
-        z = (log_x - self.loc) / self.scale
+        z = standardize(log_x, self.loc, self.scale)
         return -0.5 * z * z - log_x - jnp.log(self.scale) - _HALF_LOG_TWO_PI
 
     @property

@@ -13,6 +13,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
+from .._numerics import standardize
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
@@ -65,7 +66,7 @@ class Normal(AbstractSimpleDistribution):
         return self.loc + self.scale * eps
 
     def _log_prob(self, value: Array) -> Array:
-        z = (value - self.loc) / self.scale
+        z = standardize(value, self.loc, self.scale)
         return -0.5 * z * z - jnp.log(self.scale) - _HALF_LOG_TWO_PI
 
     @property

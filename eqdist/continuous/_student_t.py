@@ -12,7 +12,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._numerics import betaln
+from .._numerics import betaln, standardize
 
 
 class StudentT(AbstractSimpleDistribution):
@@ -83,7 +83,7 @@ class StudentT(AbstractSimpleDistribution):
 
     def _log_prob(self, value: Array) -> Array:
         df = self.df
-        z = (value - self.loc) / self.scale
+        z = standardize(value, self.loc, self.scale)
         return (
             -betaln(0.5, 0.5 * df)
             - 0.5 * jnp.log(df)
@@ -123,7 +123,7 @@ class StudentT(AbstractSimpleDistribution):
         $\tfrac12 I_{\nu/(\nu + z^2)}(\tfrac\nu2, \tfrac12)$ (the tail mass) far out,
         so neither end loses precision."""
         df = self.df
-        z = (value - self.loc) / self.scale
+        z = standardize(value, self.loc, self.scale)
         z2 = z * z
         near = z2 < df
         # Near the centre: the mass between 0 and |z|.

@@ -37,12 +37,16 @@ def _log_pmf(
     # Stand-ins with 0 < k < n where the saddle-point form is not used (double where).
     ks = jnp.where(inner, k, 1.0)
     ns = jnp.where(inner, n, 2.0)
+    # p or q may be exactly 0 (float32 sigmoid of -100): bd0(k, 0) is infinite with
+    # an infinite gradient, which the outer `where` would turn into NaN.
+    ps = jnp.where(inner, p, 0.5)
+    qs = jnp.where(inner, q, 0.5)
     middle = (
         stirling_error(ns)
         - stirling_error(ks)
         - stirling_error(ns - ks)
-        - binomial_deviance(ks, ns * p)
-        - binomial_deviance(ns - ks, ns * q)
+        - binomial_deviance(ks, ns * ps)
+        - binomial_deviance(ns - ks, ns * qs)
         - 0.5 * (_LOG_TWO_PI + jnp.log(ks) + jnp.log1p(-ks / ns))
     )
     edge = jnp.where(k == 0, n_log_q, n_log_p)
@@ -139,7 +143,12 @@ class BinomialProbs(AbstractSimpleDistribution):
     def _log_prob(self, value: Array) -> Array:
         n = self.total_count.astype(self.probs.dtype)
         p = self.probs
-        return _log_pmf(value, self.total_count, p, 1 - p, xlogy(n, p), xlog1py(n, -p))
+        # Only the edge in use gets `n`, so that the other (infinite at p = 0 or 1)
+        # has a zero, not an infinite, gradient.
+        at_zero = value == 0
+        n_log_p = xlogy(jnp.where(at_zero, 0.0, n), p)
+        n_log_q = xlog1py(jnp.where(at_zero, n, 0.0), -p)
+        return _log_pmf(value, self.total_count, p, 1 - p, n_log_p, n_log_q)
 
     @property
     def mean(self) -> Float[Array, "*batch"]:

@@ -1,0 +1,190 @@
+"""Property-based checks (hypothesis) over the registry's parameter strategies and
+over every transform, including near-boundary parameters and saturating inputs.
+
+Each distribution reuses the jitted probe of `tests/registry.py` at one batch shape,
+so hypothesis varies values, never shapes: one compilation per entry and dtype.
+Deterministic: `derandomize=True`.
+"""
+
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from registry import ENTRIES, as_dtype, probe
+
+import eqdist
+from eqdist import transforms as T
+from eqdist.flows import AutoregressiveNN, InverseAutoregressiveTransform
+
+SETTINGS = settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    database=None,
+)
+KEY = jax.random.key(3)
+WITH_STRATEGY = [e for e in ENTRIES if e.strategy is not None]
+
+
+@pytest.mark.parametrize("entry", WITH_STRATEGY, ids=repr)
+@SETTINGS
+@given(data=st.data())
+def test_distribution_properties(entry, data):
+    """Samples finite and in the support; log_prob on them finite; its gradient
+    w.r.t. every float parameter finite; outside the support -inf with no NaN
+    gradient. In float64 and float32."""
+    params = data.draw(entry.strategy, label="params")
+    dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
+    params = as_dtype(params, dtype)
+    out = probe(entry.name)(params, KEY)
+    d = entry.build(params)
+    x = np.asarray(out["x"])
+    assert np.all(np.isfinite(x)), "non-finite sample"
+    assert np.all(np.asarray(d.support(out["x"]))), "sample outside the support"
+    lp = np.asarray(out["log_prob"])
+    assert not np.any(np.isnan(lp)), "NaN log_prob on a sample"
+    assert np.all(np.isfinite(lp)), "infinite log_prob on a sample"
+    for leaf in jax.tree.leaves(out["grad"]):
+        leaf = np.asarray(leaf)
+        assert not np.any(np.isnan(leaf)), "NaN gradient"
+        assert np.all(np.isfinite(leaf)), "infinite gradient"
+    if entry.outside is not None:
+        assert np.all(np.asarray(out["outside"]) == -np.inf)
+        if entry.name in ("BernoulliProbs", "BinomialProbs") and np.any(
+            params["probs"] == 1
+        ):
+            # Known limitation (tests/README.md): float32 rounds 1 - 1e-12 to 1;
+            # at probs == 1 the feasible stand-in 0 has zero mass, so the double
+            # where cannot keep the gradient outside the support free of NaN.
+            return
+        grads = (out["outside_grad"], out["outside_value_grad"])
+        for leaf in jax.tree.leaves(grads):
+            assert not np.any(np.isnan(np.asarray(leaf))), "NaN gradient outside"
+
+
+# --- transforms ------------------------------------------------------------------
+
+
+def _iaf():
+    made = AutoregressiveNN(3, (8,), key=jax.random.key(0))
+    return InverseAutoregressiveTransform(made)
+
+
+# name: (factory, event shape of the unconstrained input, map to the domain or None)
+TRANSFORMS = {
+    "affine": (lambda: T.AffineTransform(0.5, -3.0), (), None),
+    "exp": (T.ExpTransform, (), None),
+    "sigmoid": (T.SigmoidTransform, (), None),
+    "power": (lambda: T.PowerTransform(2.5), (), "positive"),
+    "identity": (T.IdentityTransform, (), None),
+    "permute": (lambda: T.PermuteTransform((2, 0, 1)), (3,), None),
+    "stick_breaking": (T.StickBreakingTransform, (3,), None),
+    "lower_cholesky": (T.LowerCholeskyTransform, (6,), None),
+    "corr_cholesky": (T.CorrCholeskyTransform, (3,), None),
+    "positive_definite": (T.PositiveDefiniteTransform, (6,), None),
+    "compose": (
+        lambda: T.ComposeTransform([T.ExpTransform(), T.AffineTransform(1.0, 2.0)]),
+        (),
+        None,
+    ),
+    "inverse_sigmoid": (lambda: T.InverseTransform(T.SigmoidTransform()), (), "unit"),
+    "independent": (lambda: T.IndependentTransform(T.ExpTransform(), 1), (3,), None),
+    "iaf": (_iaf, (3,), None),
+}
+SATURATING = [-100.0, -40.0, 40.0, 100.0]
+NO_SATURATION = {"lower_cholesky", "positive_definite"}
+
+
+def _to_domain(kind, x):
+    if kind == "positive":
+        return jnp.exp(jnp.clip(x, -30, 30))
+    if kind == "unit":
+        return jax.nn.sigmoid(x)
+    return x
+
+
+def _round_trip(name, dtype):
+    factory, _, kind = TRANSFORMS[name]
+    t = factory()
+
+    @jax.jit
+    def f(z):
+        x = _to_domain(kind, z.astype(dtype))
+        y = t(x)
+        return x, y, t.inv(y), t.log_abs_det_jacobian(x, y)
+
+    return f
+
+
+_ROUND_TRIPS = {}
+
+
+def _compiled(name, dtype):
+    if (name, dtype) not in _ROUND_TRIPS:
+        _ROUND_TRIPS[name, dtype] = _round_trip(name, dtype)
+    return _ROUND_TRIPS[name, dtype]
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+@SETTINGS
+@given(data=st.data())
+def test_transform_round_trip(name, data):
+    """`inv(t(x)) == x` within a dtype-scaled tolerance on moderate inputs; on
+    saturating inputs (sigmoid of 40, exp of 100 in float32) nothing is NaN, the
+    inverse of a finite output is finite and the log-det of a finite input is not
+    NaN."""
+    _, event, _ = TRANSFORMS[name]
+    dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
+    moderate = st.floats(-4.0, 4.0)
+    extreme = st.sampled_from(SATURATING) | moderate
+    # Known limitation (tests/README.md): a Cholesky factor with entries of
+    # exp(+-100) is too ill-conditioned to invert: not drawn for those two.
+    saturate = name not in NO_SATURATION and data.draw(st.booleans(), label="saturate")
+    z = data.draw(
+        hnp.arrays(
+            np.float64, (4,) + event, elements=extreme if saturate else moderate
+        ),
+        label="z",
+    )
+    x, y, back, ladj = (np.asarray(a) for a in _compiled(name, dtype)(z))
+    assert y.dtype == dtype and back.dtype == dtype
+    for a in (y, back, ladj):
+        assert not np.any(np.isnan(a)), "NaN in a transform"
+    finite_y = np.all(np.isfinite(y.reshape(4, -1)), axis=1)
+    assert np.all(np.isfinite(back.reshape(4, -1))[finite_y]), "inverse not finite"
+    if not saturate:
+        eps = np.finfo(dtype).eps
+        assert np.all(np.isfinite(y)) and np.all(np.isfinite(ladj))
+        np.testing.assert_allclose(back, x, rtol=2000 * eps, atol=2000 * eps)
+
+
+def test_transformed_distribution_outside_regression():
+    """Regression: `TransformedDistribution(Normal, [exp, affine])` has codomain
+    `real` on its last transform, yet values below the shift are outside its
+    support: log_prob is -inf there (it was NaN) with a NaN-free gradient."""
+    d = eqdist.TransformedDistribution(
+        eqdist.Normal(0.0, 1.0),
+        [T.ExpTransform(), T.AffineTransform(1.0, 2.0)],
+    )
+    value = jnp.array([-1.0, 0.5, 1.0, 3.0])
+    lp = d.log_prob(value)
+    assert np.all(lp[:3] == -np.inf) and np.isfinite(lp[3])
+
+    def finite_part(v):
+        lp = d.log_prob(v)
+        return jnp.sum(jnp.where(jnp.isfinite(lp), lp, 0.0))
+
+    grad = jax.grad(finite_part)(value)
+    assert not np.any(np.isnan(grad))
+    loc_grad = jax.grad(
+        lambda m: jnp.sum(
+            eqdist.TransformedDistribution(
+                eqdist.Normal(m, 1.0), [T.ExpTransform(), T.AffineTransform(1.0, 2.0)]
+            ).log_prob(value[:2])
+        )
+    )(0.3)
+    assert not np.isnan(loc_grad)
