@@ -15,6 +15,7 @@ from . import constraints
 from ._shapes import as_shape, check_key, promote_params
 from ._validation import check, resolve_validate_args
 
+
 # Methods that exist only where a closed form does. They are not declared on the
 # protocol, so a class without one raises a clear AttributeError (see `__getattr__`).
 class _plain_method:
