@@ -127,7 +127,7 @@ def _truncated_checks(samples: dict[str, np.ndarray]) -> dict[str, str]:
 def run(mode: str) -> str:
     import numpyro.distributions as npd
 
-    repeats = {"smoke": 2, "quick": 3, "full": 9}[mode]
+    repeats = {"smoke": 2, "quick": 2, "full": 9}[mode]
     warmup = 1
     key = jax.random.key(3)
     out = []
