@@ -8,6 +8,10 @@ from collections.abc import Callable
 
 import jax
 
+# Benchmark sizes: "full" (`make bench`), "quick" (`--quick`, < 2 minutes) and
+# "smoke" (tests/test_benchmarks.py: tiny, only proves the scripts still run).
+MODES = ("smoke", "quick", "full")
+
 
 def _block(result):
     return jax.block_until_ready(result)
@@ -30,15 +34,31 @@ def compare(
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
-def table(title: str, medians: dict[str, float], reference: str) -> str:
-    """A Markdown table of medians and ratios to `reference`."""
+def format_seconds(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.1f} µs"
+
+
+def table(
+    title: str,
+    medians: dict[str, float],
+    reference: str,
+    notes: dict[str, str] | None = None,
+) -> str:
+    """A Markdown table of medians and ratios to `reference` (+ optional notes)."""
+    notes = notes or {}
+    extra = " | note" if notes else ""
     lines = [
         f"### {title}",
         "",
-        f"| implementation | median | ratio to {reference} |",
-        "| --- | --- | --- |",
+        f"| implementation | median | ratio to {reference}{extra} |",
+        "| --- | --- | ---" + (" | ---" if notes else "") + " |",
     ]
     for name, seconds in medians.items():
         ratio = seconds / medians[reference]
-        lines.append(f"| {name} | {seconds * 1e6:.1f} µs | {ratio:.2f}x |")
+        note = f" | {notes.get(name, '')}" if notes else ""
+        lines.append(f"| {name} | {format_seconds(seconds)} | {ratio:.2f}x{note} |")
     return "\n".join(lines) + "\n"
