@@ -172,7 +172,7 @@ class AbstractSimpleDistribution(AbstractDistribution):
         """Draw `sample_shape` independent samples: shape
         `sample_shape + batch_shape + event_shape`."""
         key = check_key(type(self).__name__, key)
-        return type(self)._sample(self, key, as_shape(sample_shape))
+        return _finite(type(self)._sample(self, key, as_shape(sample_shape)))
 
     def sample_with_intermediates(
         self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()
@@ -249,6 +249,16 @@ def _bound_text(bound: Any) -> str:
         return "traced bound"
     array = np.asarray(bound)
     return str(array.item()) if array.size == 1 else f"array of shape {array.shape}"
+
+
+def _finite(x: Array) -> Array:
+    """Draws beyond the dtype's range (a heavy-tailed distribution with a huge scale,
+    in float32) become its largest finite value: the nearest representable point,
+    rather than an infinity that no support contains."""
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        return x
+    big = jnp.finfo(x.dtype).max
+    return jnp.clip(x, -big, big)
 
 
 def masked_log_prob(

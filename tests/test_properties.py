@@ -139,7 +139,10 @@ def test_transform_round_trip(name, data):
     NaN."""
     _, event, _ = TRANSFORMS[name]
     dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
-    moderate = st.floats(-4.0, 4.0)
+    # The PD map squares L: with entries of +-4 its matrices reach condition numbers
+    # of 1e13, numerically singular in float32 (tests/README.md, known limitations).
+    bound = 1.0 if name == "positive_definite" else 4.0
+    moderate = st.floats(-bound, bound)
     extreme = st.sampled_from(SATURATING) | moderate
     # Known limitation (tests/README.md): a Cholesky factor with entries of
     # exp(+-100) is too ill-conditioned to invert: not drawn for those two.
@@ -159,7 +162,12 @@ def test_transform_round_trip(name, data):
     if not saturate:
         eps = np.finfo(dtype).eps
         assert np.all(np.isfinite(y)) and np.all(np.isfinite(ladj))
-        np.testing.assert_allclose(back, x, rtol=2000 * eps, atol=2000 * eps)
+        tol = 2000 * eps
+        if name == "positive_definite":
+            # Recovering L from L L^T (a Cholesky factorisation) loses digits with
+            # the conditioning of L L^T: seen ~1e-10 at condition number 1e11.
+            tol *= float(np.sqrt(np.max(np.linalg.cond(y.astype(np.float64)))))
+        np.testing.assert_allclose(back, x, rtol=tol, atol=tol)
 
 
 def test_transformed_distribution_outside_regression():
