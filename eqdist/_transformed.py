@@ -142,6 +142,10 @@ class TransformedDistribution(AbstractDistribution):
         if intermediates is not None:
             return self._log_prob_from(value, intermediates)
         self._check_event_shape(value)
+        if self._support_is_everything():
+            # Flows: every set involved is all of R^n, so no value can be outside and
+            # the membership pass (a second inverse) would be wasted work.
+            return self._log_prob_from(value, None)
         # The last codomain alone does not bound the support (exp then an affine map
         # has codomain `real`), so membership is decided by inverting: `value` is
         # inside when every intermediate lies in its transform's domain and the base
@@ -161,6 +165,12 @@ class TransformedDistribution(AbstractDistribution):
         mask = jnp.reshape(inside, inside.shape + (1,) * len(self.event_shape))
         safe_value = jnp.where(mask, value, feasible)
         return jnp.where(inside, self._log_prob_from(safe_value, None), -jnp.inf)
+
+    def _support_is_everything(self) -> bool:
+        sets = [self.base_distribution.support]
+        for t in self.transforms:
+            sets += [t.domain, t.codomain]
+        return all(_is_unbounded(c) for c in sets)
 
     def _inverse_membership(self, y: Array) -> tuple[Array, Array]:
         """Whether each event of `y` is in the support (batch-shaped booleans), and
@@ -219,3 +229,10 @@ class TransformedDistribution(AbstractDistribution):
             log_prob = log_prob - sum_rightmost(ladj, event_ndim - t.codomain.event_dim)
             x = y
         return x, log_prob
+
+
+def _is_unbounded(constraint: constraints.AbstractConstraint) -> bool:
+    """Whether `constraint` is all of R^n (possibly with reinterpreted batch axes)."""
+    while isinstance(constraint, constraints.Independent):
+        constraint = constraint.base_constraint
+    return isinstance(constraint, (constraints.RealSet, constraints.RealVector))
