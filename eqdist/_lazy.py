@@ -20,7 +20,7 @@ imports only what Normal needs. `__all__` and `__dir__` come from the same table
 from __future__ import annotations
 
 import ast
-import importlib
+import importlib.util
 import sys
 from collections.abc import Callable
 
@@ -96,7 +96,11 @@ def attach(
             raise AttributeError(
                 f"module {package!r} has no attribute {name!r}"
             ) from None
-        value = importlib.import_module(where, package)
+        # `__import__`, unlike `importlib.import_module`, goes through the C import
+        # path that `python -X importtime` reports.
+        absolute = importlib.util.resolve_name(where, package)
+        __import__(absolute)
+        value = sys.modules[absolute]
         if attribute is not None:
             value = getattr(value, attribute)
         namespace[name] = value  # later lookups skip __getattr__
