@@ -9,6 +9,7 @@ site-packages, but this repository is imported from source and the environment m
 set PYTHONDONTWRITEBYTECODE, which would charge eqdist alone for compiling its
 sources on every run. So the children get a private PYTHONPYCACHEPREFIX, filled by
 one warm-up import of every statement (`--smoke` keeps the environment as it is).
+Compare rows of one table only: they are interleaved, so machine load hits them alike.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from pathlib import Path
 
 from ._timing import format_seconds
 
+# Wall and CPU seconds: on a loaded machine the CPU time of the (single-threaded)
+# import varies much less than the wall time.
 _SNIPPET = (
-    "import time, jax; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
+    "import time, jax; t = time.perf_counter(); c = time.process_time(); {stmt}; "
+    "print(time.perf_counter() - t, time.process_time() - c)"
 )
 
 _EVERY_NAME = "from eqdist import *; from eqdist.transforms import *"
@@ -54,8 +58,8 @@ def _environment(compiled: bool) -> dict[str, str]:
     return env
 
 
-def import_seconds(stmt: str, env: dict[str, str]) -> float:
-    """Seconds `stmt` takes after `import jax`, in one fresh interpreter."""
+def import_seconds(stmt: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds `stmt` takes after `import jax`, in a fresh interpreter."""
     out = subprocess.run(
         [sys.executable, "-c", _SNIPPET.format(stmt=stmt)],
         capture_output=True,
@@ -63,7 +67,8 @@ def import_seconds(stmt: str, env: dict[str, str]) -> float:
         check=True,
         env=env,
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
 def run(mode: str) -> str:
@@ -88,15 +93,15 @@ def run(mode: str) -> str:
         "### Import time beyond `import jax` "
         f"(fresh interpreters, {source}, interleaved, median of {repeats})",
         "",
-        "| import | median | min | max |",
-        "| --- | --- | --- | --- |",
+        "| import | median wall | median CPU | min wall | max wall |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for name in statements:
-        ts = times[name]
-        lines.append(
-            f"| {name} | {format_seconds(statistics.median(ts))} | "
-            f"{format_seconds(min(ts))} | {format_seconds(max(ts))} |"
-        )
+        walls = [wall for wall, _ in times[name]]
+        cpus = [cpu for _, cpu in times[name]]
+        cells = [statistics.median(walls), statistics.median(cpus)]
+        cells += [min(walls), max(walls)]
+        lines.append(f"| {name} | " + " | ".join(map(format_seconds, cells)) + " |")
     return "\n".join(lines) + "\n"
 
 
