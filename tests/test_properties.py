@@ -96,7 +96,6 @@ TRANSFORMS = {
     "iaf": (_iaf, (3,), None),
 }
 SATURATING = [-100.0, -40.0, 40.0, 100.0]
-NO_SATURATION = {"lower_cholesky", "positive_definite"}
 
 
 def _to_domain(kind, x):
@@ -134,19 +133,14 @@ def _compiled(name, dtype):
 @given(data=st.data())
 def test_transform_round_trip(name, data):
     """`inv(t(x)) == x` within a dtype-scaled tolerance on moderate inputs; on
-    saturating inputs (sigmoid of 40, exp of 100 in float32) nothing is NaN, the
-    inverse of a finite output is finite and the log-det of a finite input is not
-    NaN."""
+    saturating inputs (sigmoid of 40, exp of 100 in float32, and anything in
+    [-100, 100]) the output and the log-det are never NaN, and the inverse of a
+    finite output is finite."""
     _, event, _ = TRANSFORMS[name]
     dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
-    # The PD map squares L: with entries of +-4 its matrices reach condition numbers
-    # of 1e13, numerically singular in float32 (tests/README.md, known limitations).
-    bound = 1.0 if name == "positive_definite" else 4.0
-    moderate = st.floats(-bound, bound)
-    extreme = st.sampled_from(SATURATING) | moderate
-    # Known limitation (tests/README.md): a Cholesky factor with entries of
-    # exp(+-100) is too ill-conditioned to invert: not drawn for those two.
-    saturate = name not in NO_SATURATION and data.draw(st.booleans(), label="saturate")
+    moderate = st.floats(-4.0, 4.0)
+    extreme = st.sampled_from(SATURATING) | st.floats(-100.0, 100.0) | moderate
+    saturate = data.draw(st.booleans(), label="saturate")
     z = data.draw(
         hnp.arrays(
             np.float64, (4,) + event, elements=extreme if saturate else moderate
@@ -155,19 +149,30 @@ def test_transform_round_trip(name, data):
     )
     x, y, back, ladj = (np.asarray(a) for a in _compiled(name, dtype)(z))
     assert y.dtype == dtype and back.dtype == dtype
-    for a in (y, back, ladj):
+    for a in (y, ladj):
         assert not np.any(np.isnan(a)), "NaN in a transform"
     finite_y = np.all(np.isfinite(y.reshape(4, -1)), axis=1)
     assert np.all(np.isfinite(back.reshape(4, -1))[finite_y]), "inverse not finite"
+    if name != "positive_definite":
+        # Elementwise maps invert an overflowed output (inf) to inf, never NaN. A
+        # matrix with infinite entries is outside `positive_definite` (which needs
+        # finite entries), and its inverse is NaN like any point outside the codomain.
+        assert not np.any(np.isnan(back)), "NaN inverse"
     if not saturate:
         eps = np.finfo(dtype).eps
         assert np.all(np.isfinite(y)) and np.all(np.isfinite(ladj))
-        tol = 2000 * eps
+        tol = np.full(4, 2000 * eps)
         if name == "positive_definite":
             # Recovering L from L L^T (a Cholesky factorisation) loses digits with
-            # the conditioning of L L^T: seen ~1e-10 at condition number 1e11.
-            tol *= float(np.sqrt(np.max(np.linalg.cond(y.astype(np.float64)))))
-        np.testing.assert_allclose(back, x, rtol=tol, atol=tol)
+            # the conditioning of L L^T: seen ~1e-10 at condition number 1e11. Past
+            # 1 / (1000 eps) the rounded product keeps too few digits to recover L
+            # (only finiteness is asserted, above).
+            cond = np.linalg.cond(y.astype(np.float64))
+            tol = tol * np.sqrt(cond)
+            tol[cond * eps > 1e-3] = np.inf
+        for row, t in zip(range(4), tol):
+            if np.isfinite(t):
+                np.testing.assert_allclose(back[row], x[row], rtol=t, atol=t)
 
 
 def test_transformed_distribution_outside_regression():
