@@ -54,13 +54,6 @@ def test_distribution_properties(entry, data):
         assert np.all(np.isfinite(leaf)), "infinite gradient"
     if entry.outside is not None:
         assert np.all(np.asarray(out["outside"]) == -np.inf)
-        if entry.name in ("BernoulliProbs", "BinomialProbs") and np.any(
-            params["probs"] == 1
-        ):
-            # Known limitation (tests/README.md): float32 rounds 1 - 1e-12 to 1;
-            # at probs == 1 the feasible stand-in 0 has zero mass, so the double
-            # where cannot keep the gradient outside the support free of NaN.
-            return
         grads = (out["outside_grad"], out["outside_value_grad"])
         for leaf in jax.tree.leaves(grads):
             assert not np.any(np.isnan(np.asarray(leaf))), "NaN gradient outside"
@@ -201,3 +194,41 @@ def test_transformed_distribution_outside_regression():
         )
     )(0.3)
     assert not np.isnan(loc_grad)
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+@pytest.mark.parametrize("family", ["BernoulliProbs", "BinomialProbs"])
+def test_probs_at_zero_mass_regression(family, dtype):
+    """Regression: at `probs` 0 or 1 (float32 rounds 1 - 1e-12 to 1) the gradient of
+    log_prob outside the support (and at a zero-mass value inside it) was NaN: the
+    support mask's stand-in value has zero mass there. Now -inf with gradient 0,
+    and the in-support values keep their exact log mass and gradient."""
+    n = 5
+
+    def build(p):
+        if family == "BernoulliProbs":
+            return eqdist.BernoulliProbs(p)
+        return eqdist.BinomialProbs(p, n)
+
+    top = 1 if family == "BernoulliProbs" else n
+    probs = jnp.array([0.0, 1.0, 1 - 1e-12], dtype)
+    # Outside (0.5), the impossible edge, the certain edge.
+    values = jnp.array([[0.5] * 3, [top, 0, 0], [0, top, top]], dtype)
+
+    @jax.jit
+    def f(p, v):
+        lp = build(p).log_prob(v)
+        return lp, jax.grad(lambda p: jnp.sum(build(p).log_prob(v)))(p)
+
+    for row, v in enumerate(values):
+        lp, grad = (np.asarray(a) for a in f(probs, v))
+        assert not np.any(np.isnan(grad)), (row, grad)
+        if row < 2:
+            if dtype == jnp.float32 or row == 0:
+                assert np.all(lp == -np.inf), (row, lp)
+            else:
+                assert np.all(lp[:2] == -np.inf) and np.isfinite(lp[2])
+        else:
+            np.testing.assert_allclose(lp[:2], 0.0, atol=1e-12)
+            # d/dp of n log p at p = 1 and of n log(1 - p) at p = 0.
+            np.testing.assert_allclose(grad[:2], [-top, top], rtol=1e-6)
