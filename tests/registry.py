@@ -155,15 +155,20 @@ def _tril(batch):
 
 
 def _tril_strategy():
-    # A triangular solve with diagonal 1e-30 and O(1) off-diagonal entries grows like
-    # 1e30 per row: beyond float32 whatever the code does, so the diagonal stays in
-    # [1e-3, 1e3] here (Normal & co. cover the extreme scales).
+    # L = S M: row scales S of 1e-30 and 1e30 (the scales: coordinate i has
+    # standard deviation of order s_i) times a moderately conditioned triangle M.
+    # Row scaling cancels in the triangular solve, so any S is fine. What is not
+    # drawn is a diagonal entry far below the off-diagonal entries of its column
+    # (e.g. diagonal 1e-30 under O(1) off-diagonal entries): L^{-1} then grows by
+    # that ratio per row, 1e60 at K = 3, beyond float32 and past the digits of the
+    # sample itself whatever the code does (tests/README.md, known limitations).
+    rows = _arr(_scale, PROPERTY_BATCH + (K,))
     diag = _arr(
-        st.sampled_from([1e-3, 1e3]) | st.floats(1e-2, 1e2), PROPERTY_BATCH + (K,)
+        st.sampled_from([0.1, 10.0]) | st.floats(0.1, 10.0), PROPERTY_BATCH + (K,)
     )
     off = _arr(st.floats(-2.0, 2.0), PROPERTY_BATCH + (K, K))
-    return st.tuples(diag, off).map(
-        lambda t: np.tril(t[1], -1) + t[0][..., None] * np.eye(K)
+    return st.tuples(rows, diag, off).map(
+        lambda t: t[0][..., None] * (np.tril(t[2], -1) + t[1][..., None] * np.eye(K))
     )
 
 
