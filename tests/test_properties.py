@@ -60,6 +60,33 @@ def test_distribution_properties(entry, data):
             assert not np.any(np.isnan(np.asarray(leaf))), "NaN gradient outside"
 
 
+@pytest.mark.parametrize("entry", ENTRIES, ids=repr)
+@settings(SETTINGS, max_examples=5)
+@given(
+    batch=hnp.array_shapes(min_dims=0, max_dims=3, max_side=3),
+    sample_shape=hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_random_batch_shapes(entry, batch, sample_shape, dtype):
+    """Random batch and sample shapes: `sample` has shape `sample_shape +
+    batch_shape + event_shape`, `log_prob` of it `sample_shape + batch_shape`, the
+    float dtype is kept. Traced abstractly (`jax.eval_shape`): no compilation."""
+    params = as_dtype(entry.typical(batch), dtype)
+
+    def run(params):
+        d = entry.build(params)
+        x = d.sample(KEY, sample_shape)
+        return d, x, d.log_prob(x)
+
+    d, x, lp = jax.eval_shape(run, params)
+    assert d.batch_shape == batch
+    assert x.shape == sample_shape + batch + d.event_shape
+    assert lp.shape == sample_shape + batch
+    assert lp.dtype == dtype
+    if not entry.discrete:
+        assert x.dtype == dtype
+
+
 # --- transforms ------------------------------------------------------------------
 
 
