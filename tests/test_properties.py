@@ -115,7 +115,30 @@ TRANSFORMS = {
     "inverse_sigmoid": (lambda: T.InverseTransform(T.SigmoidTransform()), (), "unit"),
     "independent": (lambda: T.IndependentTransform(T.ExpTransform(), 1), (3,), None),
     "iaf": (_iaf, (3,), None),
+    # Not a bijection: round trip on its non-negative branch only.
+    "abs": (T.AbsTransform, (), "positive"),
 }
+
+
+def test_every_public_transform_is_covered():
+    """Fails when a public transform class is missing from `TRANSFORMS`."""
+    import inspect
+
+    import eqdist.flows
+
+    public = {
+        obj
+        for module in (T, eqdist.flows)
+        for obj in vars(module).values()
+        if inspect.isclass(obj)
+        and issubclass(obj, T.AbstractTransform)
+        and not inspect.isabstract(obj)
+        and not obj.__name__.startswith("Abstract")
+    }
+    covered = {type(factory()) for factory, _, _ in TRANSFORMS.values()}
+    assert public - covered == set()
+
+
 SATURATING = [-100.0, -40.0, 40.0, 100.0]
 
 
