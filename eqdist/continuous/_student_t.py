@@ -24,7 +24,15 @@ class StudentT(AbstractSimpleDistribution):
 
     The normaliser is written with `betaln`, whose large-argument algorithm avoids
     the cancellation of $\log\Gamma(\tfrac{\nu+1}2) - \log\Gamma(\tfrac\nu2)$, so
-    the density tends to the normal one as $\nu \to \infty$.
+    the density tends to the normal one as $\nu \to \infty$. Far in the tails
+    ($z^2/\nu > 1/\epsilon$) the log term is taken as $2\log|x - \mu| - 2\log\sigma
+    - \log\nu$, finite where $z^2$ overflows.
+
+    Draws are $\mu + \sigma Z \sqrt{(\nu/2) / G}$ with $Z \sim N(0, 1)$ and
+    $G \sim \mathrm{Gamma}(\nu/2)$, the factor formed in log space from $\log G$
+    (`jax.random.loggamma`), so that small $\nu$ (0.05 in float32, $10^{-3}$ in
+    float64), where $G$ underflows, still give correctly distributed draws; draws
+    beyond the dtype's range come out as its largest finite value.
 
     Closed forms: `mean` ($\mu$ for $\nu > 1$, NaN otherwise), `variance`
     ($\sigma^2\nu/(\nu-2)$ for $\nu > 2$, $+\infty$ for $1 < \nu \le 2$, NaN for
