@@ -13,6 +13,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
+from .._numerics import standardize
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 
@@ -80,7 +81,8 @@ class GaussianRandomWalk(AbstractSimpleDistribution):
 
     def _log_prob(self, value: Array) -> Array:
         steps = jnp.diff(value, axis=-1, prepend=jnp.zeros_like(value[..., :1]))
-        z = steps / self.scale[..., None]
+        # `standardize`: its derivative in `scale` does not overflow at 1e-30.
+        z = standardize(steps, 0.0, self.scale[..., None])
         per_step = -0.5 * jnp.sum(z * z, axis=-1)
         return per_step - self.num_steps * (jnp.log(self.scale) + _HALF_LOG_TWO_PI)
 

@@ -69,7 +69,15 @@ class BernoulliProbs(AbstractSimpleDistribution):
 
     def _log_prob(self, value: Array) -> Array:
         value = value.astype(self.probs.dtype)  # xlogy differentiates in `value` too
-        return xlogy(value, self.probs) + xlog1py(1 - value, -self.probs)
+        p = self.probs
+        # Zero mass (value 1 at p = 0, value 0 at p = 1; float32 rounds 1 - 1e-12 to
+        # 1): the constant -inf, with p swapped for a stand-in ("double where"). The
+        # derivative of log(1 - p) there is infinite, and the support mask's `where`
+        # would turn 0 * inf into a NaN gradient.
+        impossible = ((value == 1) & (p == 0)) | ((value == 0) & (p == 1))
+        p = jnp.where(impossible, 0.5, p)
+        log_mass = xlogy(value, p) + xlog1py(1 - value, -p)
+        return jnp.where(impossible, -jnp.inf, log_mass)
 
     @property
     def mean(self) -> Float[Array, "*batch"]:

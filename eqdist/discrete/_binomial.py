@@ -143,12 +143,19 @@ class BinomialProbs(AbstractSimpleDistribution):
     def _log_prob(self, value: Array) -> Array:
         n = self.total_count.astype(self.probs.dtype)
         p = self.probs
+        # Zero mass (k > 0 at p = 0, k < n at p = 1; float32 rounds 1 - 1e-12 to 1):
+        # the constant -inf, with p swapped for a stand-in ("double where"), since
+        # log q has an infinite derivative at q = 0 that the support mask's `where`
+        # would turn into a NaN gradient.
+        impossible = ((value > 0) & (p == 0)) | ((value < n) & (p == 1))
+        p = jnp.where(impossible, 0.5, p)
         # Only the edge in use gets `n`, so that the other (infinite at p = 0 or 1)
         # has a zero, not an infinite, gradient.
         at_zero = value == 0
         n_log_p = xlogy(jnp.where(at_zero, 0.0, n), p)
         n_log_q = xlog1py(jnp.where(at_zero, n, 0.0), -p)
-        return _log_pmf(value, self.total_count, p, 1 - p, n_log_p, n_log_q)
+        log_mass = _log_pmf(value, self.total_count, p, 1 - p, n_log_p, n_log_q)
+        return jnp.where(impossible, -jnp.inf, log_mass)
 
     @property
     def mean(self) -> Float[Array, "*batch"]:

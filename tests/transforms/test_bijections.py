@@ -12,7 +12,7 @@ import numpyro.distributions.transforms as nt
 import pytest
 from helpers import finite_difference_grad
 
-from eqdist import constraints
+from eqdist import Normal, TransformedDistribution, constraints
 from eqdist.transforms import (
     AbstractTransform,
     AffineTransform,
@@ -356,6 +356,81 @@ def test_stick_breaking_and_corr_cholesky_saturate(dtype):
     assert np.isfinite(ladj) and np.all(np.isfinite(back))
     g = jax.jit(jax.grad(lambda v: c.log_abs_det_jacobian(v, c(v)) + jnp.sum(c(v))))(x)
     assert np.all(np.isfinite(g))
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_lower_cholesky_saturates_finite(dtype):
+    """Diagonal entries of e^{+-100}: clamped into the dtype's range in float32, so
+    the factor stays in the codomain and its inverse is finite; exact in float64."""
+    x = jnp.array([100.0, -100.0, 3.0, 100.0, -100.0, 50.0], dtype=dtype)
+    y, back, ladj, inside, _ = _apply(LowerCholeskyTransform(), x)
+    assert y.dtype == dtype and inside
+    assert np.all(np.isfinite(y)) and np.all(np.diagonal(y) > 0)
+    assert np.all(np.isfinite(back)) and np.isfinite(ladj)
+    if dtype == jnp.float64:
+        np.testing.assert_allclose(back, x, rtol=1e-14)
+    else:
+        # Strict entries exact; the diagonal saturates at log(max) and log(tiny).
+        np.testing.assert_array_equal(back[:3], x[:3])
+        finfo = np.finfo(np.float32)
+        np.testing.assert_allclose(
+            back[3:], [np.log(finfo.max), np.log(finfo.tiny), 50.0], rtol=1e-6
+        )
+
+
+@pytest.mark.parametrize(
+    "dtype, magnitude, recovered",
+    [
+        (jnp.float32, 10.0, True),
+        (jnp.float32, 100.0, False),
+        (jnp.float64, 100.0, True),
+    ],
+)
+def test_positive_definite_ill_conditioned_inverse_finite(dtype, magnitude, recovered):
+    """Inputs whose L L^T is numerically singular at the dtype (entries of -10 in
+    float32, -100 in float64): `inv` falls back to a jittered factorisation, finite
+    with finite gradients, instead of NaN."""
+    x = -magnitude * jnp.ones(6, dtype=dtype)
+    t = PositiveDefiniteTransform()
+    y = t(x)
+    assert np.all(np.isfinite(y))
+    # The plain factorisation fails here: the fallback is what is tested.
+    assert not np.all(np.isfinite(jnp.linalg.cholesky(y)))
+    back, grad = jax.jit(
+        lambda y: (t.inv(y), jax.grad(lambda y: jnp.sum(t.inv(y)))(y))
+    )(y)
+    assert back.dtype == dtype
+    assert np.all(np.isfinite(back)) and np.all(np.isfinite(grad))
+    if recovered:
+        # What the rounding left is recovered: L_21 and log L_11 to a few eps.
+        tol = 100 * jnp.finfo(dtype).eps
+        np.testing.assert_allclose(
+            back[np.array([0, 3])], x[np.array([0, 3])], rtol=tol
+        )
+
+
+def test_positive_definite_well_conditioned_inverse_unchanged(getkey):
+    """The fallback never touches a matrix that factorises: exact round trip."""
+    x = jax.random.normal(getkey(), (5, 10))
+    t = PositiveDefiniteTransform()
+    back = jax.jit(lambda v: t.inv(t(v)))(x)
+    np.testing.assert_allclose(back, x, rtol=1e-12, atol=1e-12)
+    expected = LowerCholeskyTransform().inv(jnp.linalg.cholesky(t(x)))
+    np.testing.assert_array_equal(back, expected)
+
+
+def test_positive_definite_outside_codomain():
+    """A symmetric matrix that is not positive definite (beyond rounding) is outside
+    the codomain: `inv` is NaN (documented) and a `TransformedDistribution` through
+    the transform gives it log density -inf, with a finite one inside."""
+    t = PositiveDefiniteTransform()
+    bad = jnp.array([[1.0, 2.0], [2.0, 1.0]])
+    assert np.all(np.isnan(t.inv(bad)))
+    d = TransformedDistribution(Normal(jnp.zeros(3), 1.0).to_event(1), t)
+    assert d.event_shape == (2, 2)
+    good = t(jnp.array([0.3, -0.2, 0.1]))
+    lp = eqx.filter_jit(lambda d, v: d.log_prob(v))(d, jnp.stack([bad, good]))
+    assert lp[0] == -np.inf and np.isfinite(lp[1])
 
 
 def test_positive_definite_log_det_formula(getkey):

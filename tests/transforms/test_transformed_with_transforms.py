@@ -10,7 +10,13 @@ import scipy.stats
 from helpers import finite_difference_grad
 
 from eqdist import Normal, TransformedDistribution, constraints
-from eqdist.transforms import ExpTransform, StickBreakingTransform
+from eqdist.flows import masked_autoregressive_flow
+from eqdist.transforms import (
+    AbstractTransform,
+    AffineTransform,
+    ExpTransform,
+    StickBreakingTransform,
+)
 
 _jit_log_prob = eqx.filter_jit(lambda d, y: d.log_prob(y))
 
@@ -122,3 +128,80 @@ def test_float32_stays_float32(getkey):
     )
     np.testing.assert_allclose(log_prob, expected, rtol=1e-5)
     assert d.sample_and_log_prob(getkey(), (2,))[1].dtype == jnp.float32
+
+
+# --- the membership fast path (regression) ---------------------------------------
+
+_INVERSE_CALLS = []
+
+
+class _CountingTransform(AbstractTransform):
+    """Delegates to `inner`, recording every call of `inv` (at trace time)."""
+
+    inner: AbstractTransform
+
+    @property
+    def domain(self):
+        return self.inner.domain
+
+    @property
+    def codomain(self):
+        return self.inner.codomain
+
+    def call_with_intermediates(self, x):
+        return self.inner.call_with_intermediates(x)
+
+    def inv(self, y):
+        _INVERSE_CALLS.append(type(self.inner).__name__)
+        return self.inner.inv(y)
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        return self.inner.log_abs_det_jacobian(x, y, intermediates)
+
+
+def _inverse_calls(d, value):
+    """Calls of `inv` while tracing `d.log_prob(value)` once, and the result."""
+    _INVERSE_CALLS.clear()
+    log_prob = eqx.filter_jit(lambda d, v: d.log_prob(v))(d, value)
+    return len(_INVERSE_CALLS), log_prob
+
+
+def test_flow_log_prob_inverts_once(getkey):
+    """Regression for the fast path of `TransformedDistribution.log_prob`: when the
+    base support and every transform's domain and codomain are all of R^n (a flow),
+    no value can be outside, so each layer is inverted once (no membership pass)
+    and the density equals the by-hand composition."""
+    flow = masked_autoregressive_flow(
+        getkey(), Normal(jnp.zeros(3), 1.0), num_layers=2, hidden_dims=(4,)
+    )
+    counted = TransformedDistribution(
+        flow.base_distribution, [_CountingTransform(t) for t in flow.transforms]
+    )
+    y = flow.sample(getkey(), (5,))
+    calls, log_prob = _inverse_calls(counted, y)
+    assert calls == len(flow.transforms) >= 2
+    np.testing.assert_allclose(log_prob, _jit_log_prob(flow, y), rtol=1e-12)
+    _, expected = flow.sample_and_log_prob(jax.random.key(7), (5,))
+    y7 = flow.sample(jax.random.key(7), (5,))
+    np.testing.assert_allclose(_jit_log_prob(flow, y7), expected, rtol=1e-9)
+
+
+def test_bounded_support_keeps_membership_pass():
+    """With a bounded set among them (exp's codomain), membership is decided by
+    inverting first (a second `inv`), and values outside are -inf, not NaN; the
+    values inside match the closed-form log-normal density."""
+    d = TransformedDistribution(
+        Normal(0.2, 0.9),
+        [
+            _CountingTransform(ExpTransform()),
+            _CountingTransform(AffineTransform(1.0, 2.0)),
+        ],
+    )
+    value = jnp.array([-1.0, 0.5, 1.0, 3.0, 7.0])
+    calls, log_prob = _inverse_calls(d, value)
+    assert calls == 4  # two transforms, each inverted for membership and density
+    assert np.all(log_prob[:3] == -np.inf)
+    expected = scipy.stats.lognorm.logpdf(
+        (np.asarray(value[3:]) - 1) / 2, s=0.9, scale=np.exp(0.2)
+    ) - np.log(2)
+    np.testing.assert_allclose(log_prob[3:], expected, rtol=1e-10)
