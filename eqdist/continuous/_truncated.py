@@ -127,31 +127,34 @@ def _normal_sample_quantile(q: Array, a: Array, b: Array | None) -> Array:
     threshold = finfo.tiny / finfo.eps
     if b is None:
         cdf_a, sf_a = jnp.exp(log_ndtr(jnp.stack([a, -a])))
-        p_lower = (1 - q) * cdf_a + q
-        p_upper = (1 - q) * sf_a
+        cdf_b, sf_b = jnp.ones_like(a), jnp.zeros_like(a)
         # 1 - q >= eps / 2 for `jax.random.uniform`'s q.
         least_upper = 0.5 * finfo.eps * sf_a
     else:
         cdf_a, sf_a, cdf_b, sf_b = jnp.exp(log_ndtr(jnp.stack([a, -a, b, -b])))
+        least_upper = sf_b
+
+    def quantile(mixed: bool) -> Array:
+        # Computed from q inside each branch, so the fast one is a single fusion.
         p_lower = (1 - q) * cdf_a + q * cdf_b
         p_upper = (1 - q) * sf_a + q * sf_b
-        least_upper = sf_b
-    p = jnp.minimum(p_lower, p_upper)
-    lower = p_lower < p_upper
-
-    def fast(p):
-        z = _ndtri(p)
-        return jnp.where(lower, z, -z)
-
-    def mixed():
+        p = jnp.minimum(p_lower, p_upper)
+        if not mixed:
+            z = _ndtri(p)
+            return jnp.where(p_lower < p_upper, z, -z)
         deep = ~(p >= threshold)
         # Double where: a stand-in keeps the fast branch's gradient finite.
-        return jnp.where(deep, _normal_icdf(q, a, b), fast(jnp.where(deep, 0.5, p)))
+        z = _ndtri(jnp.where(deep, 0.5, p))
+        return jnp.where(
+            deep, _normal_icdf(q, a, b), jnp.where(p_lower < p_upper, z, -z)
+        )
 
     # p >= min(Phi(a), least_upper) for every draw: a test on the parameters
     # only, so the common case is one fused pass over the draws.
     maybe_deep = ~(jnp.minimum(cdf_a, least_upper) >= threshold)
-    return jax.lax.cond(jnp.any(maybe_deep), mixed, lambda: fast(p))
+    return jax.lax.cond(
+        jnp.any(maybe_deep), lambda: quantile(True), lambda: quantile(False)
+    )
 
 
 def _mills_ratio(x: Array) -> Array:
