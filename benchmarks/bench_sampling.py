@@ -1,6 +1,7 @@
-"""Jitted sampling against `jax.random` and numpyro, at the sizes of issue 6 (per-draw
-cost of rejection samplers depends on size, so quick mode keeps the sizes and only
-cuts repeats), plus the correctness of TruncatedNormal(low=5) in float32."""
+"""Jitted sampling against `jax.random`, numpyro and (for the gamma family, where it
+is installed) TFP's JAX substrate, at the sizes of issue 6 (per-draw cost of
+rejection samplers depends on size, so quick mode keeps the sizes and only cuts
+repeats), plus the correctness of TruncatedNormal(low=5) in float32."""
 
 from __future__ import annotations
 
@@ -14,9 +15,18 @@ import eqdist
 from ._timing import compare, table
 
 
+def _tfp_distributions():
+    """TFP's JAX substrate (tfp-nightly, `make bench` installs it), or None."""
+    try:
+        from tensorflow_probability.substrates import jax as tfp
+    except Exception:  # not installed, or incompatible with this jax
+        return None
+    return tfp.distributions
+
+
 def _cases(npd):
     p10 = jnp.full(10, 0.1)
-    return {
+    cases = {
         "Gamma(2.5)": (
             10**6,
             {
@@ -105,6 +115,18 @@ def _cases(npd):
             },
         ),
     }
+    tfd = _tfp_distributions()
+    if tfd is not None:
+        cases["Gamma(2.5)"][1]["TFP"] = lambda k, n: tfd.Gamma(2.5, 1.0).sample(
+            n, seed=k
+        )
+        cases["Beta(2, 3)"][1]["TFP"] = lambda k, n: tfd.Beta(2.0, 3.0).sample(
+            n, seed=k
+        )
+        cases["Dirichlet(ones(10))"][1]["TFP"] = lambda k, n: tfd.Dirichlet(
+            jnp.ones(10)
+        ).sample(n, seed=k)
+    return cases
 
 
 def _truncated_checks(samples: dict[str, np.ndarray]) -> dict[str, str]:

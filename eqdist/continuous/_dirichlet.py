@@ -33,7 +33,7 @@ class Dirichlet(AbstractSimpleDistribution):
     `icdf`. Each coordinate $x_i$ is $\mathrm{Beta}(\alpha_i, \alpha_0 - \alpha_i)$.
 
     Sampling: $x = \mathrm{softmax}(\log G)$ with independent
-    $G_i \sim \mathrm{Gamma}(\alpha_i, 1)$ drawn in log space (`jax.random.loggamma`),
+    $G_i \sim \mathrm{Gamma}(\alpha_i, 1)$ drawn in log space (`log_standard_gamma`),
     so tiny concentrations never give $0/0$; coordinates are clipped below at `tiny`
     so `log_prob` of a sample is finite. Reparameterized in `concentration` through
     the implicit gamma gradients (Figurnov, Mohamed & Mnih 2018).

@@ -3,9 +3,10 @@ r"""The gamma family: `Gamma`, `Chi2`, `Exponential` and `InverseGamma`.
 The four classes are final and independent; they share their mathematics through the
 private functions of this module.
 
-Sampling goes through `jax.random.loggamma` (Marsaglia & Tsang 2000, with the
-$\alpha < 1$ boost done in log space), whose gradient with respect to the
-concentration is the implicit reparameterization gradient
+Sampling goes through `log_standard_gamma` (`_gamma_sampler.py`: Marsaglia & Tsang
+2000, vectorised with a fallback only over rejected lanes, the $\alpha < 1$ boost
+done in log space), whose gradient with respect to the concentration is the
+implicit reparameterization gradient
 $\partial x / \partial\alpha = -\,(\partial F / \partial\alpha) / p(x)$ (Figurnov,
 Mohamed & Mnih 2018, "Implicit reparameterization gradients"). Draws are clipped to
 the positive normal floats `[tiny, max]`, so a sample is never an exact `0` (or
@@ -26,6 +27,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
 from .._numerics import gammaln, xlogy
+from ._gamma_sampler import log_standard_gamma_flat
 
 _LOG_TWO = math.log(2.0)
 
@@ -51,12 +53,11 @@ def log_standard_gamma(
     """Log of `Gamma(concentration, 1)` draws of `shape` (`concentration` broadcast
     to it), with implicit reparameterization gradients in `concentration`.
 
-    Drawn flat: `jax.random` splits the key per element in row-major order either
-    way, so the numbers are the same, but its rejection sampler then compiles once
-    per size rather than once per shape (the compilation dominates small draws).
+    Drawn flat (`_gamma_sampler.log_standard_gamma_flat`): the numbers depend on
+    the key and the total size only, and the sampler compiles once per size.
     """
     flat = jnp.broadcast_to(concentration, shape).reshape(-1)
-    return jax.random.loggamma(key, flat, dtype=flat.dtype).reshape(shape)
+    return log_standard_gamma_flat(key, flat).reshape(shape)
 
 
 def _gamma_log_prob(value: Array, concentration: Array, rate: Array) -> Array:
@@ -101,7 +102,7 @@ class Gamma(AbstractSimpleDistribution):
 
     The support is $x > 0$ (strict), so `log_prob(0.)` is `-inf` even where the
     density has a finite limit at $0$ ($\alpha = 1$); samples are drawn in log space
-    (`jax.random.loggamma`) and clipped to `[tiny, max]`, so they are never `0` even
+    (Marsaglia & Tsang 2000) and clipped to `[tiny, max]`, so they are never `0` even
     for tiny $\alpha$ (the mass below `tiny` lands on `tiny`).
 
     **Arguments:**
