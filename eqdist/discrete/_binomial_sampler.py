@@ -29,7 +29,7 @@ _SMALL = 256
 # lanes beyond them continue the search in a loop, `_CHUNK` steps per iteration.
 _TABLE = 32
 _CHUNK = 8
-# Mean below which inversion is used; BTRS and PTRS need a mean >= 10 (Hörmann).
+# Mean below which inversion is used by default; BTRS needs np >= 10 (Hörmann).
 _INVERSION_MEAN = 10.0
 
 
@@ -256,12 +256,15 @@ def _btrs(u: Array, v: Array, n: Array, p: Array) -> tuple[Array, Array]:
 
 
 def _propose_binomial(
-    key: PRNGKeyArray, params: tuple[Array, Array], shape: tuple[int, ...]
+    key: PRNGKeyArray,
+    params: tuple[Array, Array],
+    shape: tuple[int, ...],
+    inversion_mean: float = _INVERSION_MEAN,
 ) -> tuple[Array, Array]:
     n, p = params
     key_u, key_v = jax.random.split(key)
     u = jax.random.uniform(key_u, shape, p.dtype)
-    use_inversion = n * p < _INVERSION_MEAN
+    use_inversion = n * p < inversion_mean
     n_inv = jnp.where(use_inversion, n, 0.0)
     r = p / (1 - p)
     k_inv, ok_inv = _inversion(u, n_inv * jnp.log1p(-p), (n_inv + 1) * r, -r)
@@ -276,22 +279,31 @@ def _propose_binomial(
     return jax.lax.cond(jnp.any(~use_inversion), btrs, lambda _: (k_inv, ok_inv), None)
 
 
-@functools.partial(jax.jit, static_argnames=("shape",))
+@functools.partial(jax.jit, static_argnames=("shape", "inversion_mean"))
 def sample_binomial(
-    key: PRNGKeyArray, n: Array, p: Array, shape: tuple[int, ...]
+    key: PRNGKeyArray,
+    n: Array,
+    p: Array,
+    shape: tuple[int, ...],
+    inversion_mean: float = _INVERSION_MEAN,
 ) -> Array:
     r"""Exact Binomial$(n, p)$ draws of `shape` (as floats of `p`'s dtype) for
     $0 < p \le 1/2$ and integral $n \ge 0$ given as floats, `n` and `p` of one shape
-    that `shape` ends with: inversion for $np < 10$, BTRS above, the rejected lanes
+    that `shape` ends with: inversion for $np <$ `inversion_mean` (at least 10, the
+    least mean BTRS is valid for; inversion's cost grows with the mean, BTRS's
+    does not, but BTRS rejects and redraws), BTRS above, the rejected lanes
     redrawn by `resolve_rejections`."""
+    if inversion_mean < _INVERSION_MEAN:
+        raise ValueError(f"inversion_mean must be >= 10, got {inversion_mean}.")
+    propose = functools.partial(_propose_binomial, inversion_mean=inversion_mean)
     if math.prod(shape) == 0:
         return jnp.zeros(shape, p.dtype)
     width = p.size
     params = (n.reshape(-1), p.reshape(-1))
     lanes = lane_shape(math.prod(shape), width)
     key_first, key_rest = jax.random.split(key)
-    k, accepted = _propose_binomial(key_first, params, lanes)
+    k, accepted = propose(key_first, params, lanes)
     k = resolve_rejections(
-        _propose_binomial, key_rest, params, k.reshape(-1), accepted.reshape(-1)
+        propose, key_rest, params, k.reshape(-1), accepted.reshape(-1)
     )
     return k.reshape(shape)

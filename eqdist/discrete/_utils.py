@@ -53,6 +53,7 @@ def binomial_draw(
     small_prob: ArrayLike,
     flip: ArrayLike,
     shape: tuple[int, ...],
+    inversion_mean: float = 10.0,
 ) -> Array:
     """Binomial draws of shape `shape`, as integers.
 
@@ -62,7 +63,8 @@ def binomial_draw(
     `small_prob` gives a constant draw without calling the sampler, whose geometric
     inversion would never stop at zero probability.
 
-    The draw is `sample_binomial` (inversion for `count * p < 10`, otherwise the
+    The draw is `sample_binomial` (inversion for `count * p < inversion_mean`
+    (at least 10), otherwise the
     BTRS transformed rejection of Hörmann (1993), "The generation of binomial random
     variates", J. Stat. Comput. Simul. 46, vectorised with one batch of proposals
     and a compacted redraw of the rejected lanes). The tests check it by chi-square
@@ -77,5 +79,5 @@ def binomial_draw(
     dtype = jnp.result_type(small_prob.dtype, float)
     p = jnp.where(degenerate, 0.5, small_prob).astype(dtype)
     n = jnp.where(degenerate, 0, count).astype(dtype)
-    draw = sample_binomial(key, n, p, shape).astype(int_dtype())
+    draw = sample_binomial(key, n, p, shape, inversion_mean).astype(int_dtype())
     return jnp.where(flip, count.astype(int_dtype()) - draw, draw)
