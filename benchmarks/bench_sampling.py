@@ -1,6 +1,7 @@
-"""Jitted sampling against `jax.random` and numpyro, at the sizes of issue 6 (per-draw
-cost of rejection samplers depends on size, so quick mode keeps the sizes and only
-cuts repeats), plus the correctness of TruncatedNormal(low=5) in float32."""
+"""Jitted sampling against `jax.random`, numpyro and (where installed) TFP's JAX
+substrate, at the sizes of issue 6 (per-draw cost of rejection samplers depends on
+size, so quick mode keeps the sizes and only cuts repeats), plus the correctness of
+TruncatedNormal(low=5) in float32."""
 
 from __future__ import annotations
 
@@ -12,6 +13,36 @@ import scipy.stats
 import eqdist
 
 from ._timing import compare, table
+
+
+def _tfd(mode: str):
+    """TFP's JAX distributions, or None where TFP is not installed (or in smoke
+    mode, whose test should not pay TFP's import)."""
+    if mode == "smoke":
+        return None
+    try:
+        from tensorflow_probability.substrates import jax as tfp
+    except Exception:
+        return None
+    return tfp.distributions
+
+
+def _tfp_discrete_cases(tfd) -> dict:
+    """TFP's samplers for the discrete rows (a "tfp" column where TFP is installed)."""
+    p10 = jnp.full(10, 0.1)
+    return {
+        "Poisson(3)": lambda k, n: tfd.Poisson(3.0).sample(n, seed=k),
+        "Poisson(300)": lambda k, n: tfd.Poisson(300.0).sample(n, seed=k),
+        "Binomial(20, 0.3)": lambda k, n: tfd.Binomial(20.0, probs=0.3).sample(
+            n, seed=k
+        ),
+        "Binomial(1000, 0.3)": lambda k, n: tfd.Binomial(1000.0, probs=0.3).sample(
+            n, seed=k
+        ),
+        "Multinomial(100, 10 cats)": lambda k, n: tfd.Multinomial(
+            100.0, probs=p10
+        ).sample(n, seed=k),
+    }
 
 
 def _cases(npd):
@@ -130,8 +161,13 @@ def run(mode: str) -> str:
     repeats = {"smoke": 2, "quick": 2, "full": 9}[mode]
     warmup = 1
     key = jax.random.key(3)
+    tfd = _tfd(mode)
+    cases = _cases(npd)
+    if tfd is not None:
+        for title, fn in _tfp_discrete_cases(tfd).items():
+            cases[title][1]["tfp"] = fn
     out = []
-    for title, (n, fns) in _cases(npd).items():
+    for title, (n, fns) in cases.items():
         if mode == "smoke":
             if not title.startswith(("Truncated", "LKJ")):
                 continue
