@@ -298,6 +298,11 @@ def sample_binomial(
     propose = functools.partial(_propose_binomial, inversion_mean=inversion_mean)
     if math.prod(shape) == 0:
         return jnp.zeros(shape, p.dtype)
+    # NaN parameters would never accept a proposal: they draw -1 (outside the
+    # support) instead of looping forever.
+    invalid = jnp.isnan(p) | jnp.isnan(n)
+    n = jnp.where(invalid, 0.0, n)
+    p = jnp.where(invalid, 0.5, p)
     width = p.size
     params = (n.reshape(-1), p.reshape(-1))
     lanes = lane_shape(math.prod(shape), width)
@@ -306,4 +311,73 @@ def sample_binomial(
     k = resolve_rejections(
         propose, key_rest, params, k.reshape(-1), accepted.reshape(-1)
     )
-    return k.reshape(shape)
+    return jnp.where(invalid, -1.0, k.reshape(shape))
+
+
+def _ptrs(u: Array, v: Array, lam: Array) -> tuple[Array, Array]:
+    r"""One PTRS proposal per lane (Hörmann 1993, "The transformed rejection method
+    for generating Poisson random variables", Insurance Math. Econom. 12), for
+    $\lambda \ge 10$. The acceptance test uses $\log f(k) = (k+1-\lambda) -
+    (k+\tfrac12)\,\mathrm{log1p}(\tfrac{k+1-\lambda}{\lambda}) - \tfrac12\log 2\pi\lambda
+    - f_c(k)$, free of the cancellation of $k\log\lambda - \log k!$ at large
+    rates."""
+    b = 0.931 + 2.53 * jnp.sqrt(lam)
+    a = -0.059 + 0.02483 * b
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2)
+    u = u - 0.5
+    us = 0.5 - jnp.abs(u)
+    k = jnp.floor((2 * a / us + b) * u + lam + 0.43)
+    boxed = (us >= 0.07) & (v <= v_r)
+    rejected = (k < 0) | ((us < 0.013) & (v > us))
+    ks = jnp.maximum(k, 0)
+    d = ks + 1 - lam
+    log_f = (
+        d
+        - (ks + 0.5) * jnp.log1p(d / lam)
+        - 0.5 * jnp.log(2 * math.pi * lam)
+        - _stirling_tail(ks)
+    )
+    log_v = jnp.log(v * inv_alpha / (a / (us * us) + b))
+    return k, boxed | (~rejected & (log_v <= log_f))
+
+
+def _propose_poisson(
+    key: PRNGKeyArray, params: tuple[Array], shape: tuple[int, ...]
+) -> tuple[Array, Array]:
+    (lam,) = params
+    key_u, key_v = jax.random.split(key)
+    u = jax.random.uniform(key_u, shape, lam.dtype)
+    use_inversion = lam < _INVERSION_MEAN
+    lam_inv = jnp.where(use_inversion, lam, 0.0)
+    zero = jnp.zeros_like(lam)
+    k_inv, ok_inv = _inversion(u, -lam_inv, lam_inv, zero)
+
+    def ptrs(_: None) -> tuple[Array, Array]:
+        v = jax.random.uniform(key_v, shape, lam.dtype)
+        k, ok = _ptrs(u, v, jnp.where(use_inversion, 100.0, lam))
+        return jnp.where(use_inversion, k_inv, k), jnp.where(use_inversion, ok_inv, ok)
+
+    return jax.lax.cond(jnp.any(~use_inversion), ptrs, lambda _: (k_inv, ok_inv), None)
+
+
+@functools.partial(jax.jit, static_argnames=("shape",))
+def sample_poisson(key: PRNGKeyArray, rate: Array, shape: tuple[int, ...]) -> Array:
+    r"""Exact Poisson$(\lambda)$ draws of `shape` (as floats of `rate`'s dtype) for
+    `rate` $\ge 0$ of a shape that `shape` ends with: inversion (tabulated CDF) below
+    10, PTRS above, the rejected lanes redrawn by `resolve_rejections`. Rates that
+    are NaN or infinite draw -1 (outside the support)."""
+    if math.prod(shape) == 0:
+        return jnp.zeros(shape, rate.dtype)
+    invalid = ~jnp.isfinite(rate)
+    rate = jnp.where(invalid, 0.0, rate)
+    width = rate.size
+    params = (rate.reshape(-1),)
+    key_first, key_rest = jax.random.split(key)
+    k, accepted = _propose_poisson(
+        key_first, params, lane_shape(math.prod(shape), width)
+    )
+    k = resolve_rejections(
+        _propose_poisson, key_rest, params, k.reshape(-1), accepted.reshape(-1)
+    )
+    return jnp.where(invalid, -1.0, k.reshape(shape))

@@ -62,3 +62,18 @@ def test_small_batch_redraws(getkey):
     assert np.all((x >= 0) & (x <= 1000))
     np.testing.assert_array_equal(sample_binomial(key, n, p, (200,)), x)
     assert chisquare_frozen(x, scipy.stats.binom(1000, 0.3), nbins=5) > 1e-3
+
+
+def test_poisson_goodness_of_fit_and_nan(getkey):
+    # Inversion below rate 10 (also just below), PTRS from 10 on, up to 1e5; a NaN
+    # rate (validation off) draws -1 instead of looping forever, also in a binomial.
+    rates = np.array([0.5, 3.0, 9.9, 10.0, 30.0, 300.0, 1e5, np.nan])
+    x = np.asarray(eqdist.Poisson(rates, validate_args=False).sample(getkey(), (3000,)))
+    assert np.issubdtype(x.dtype, np.integer)
+    assert np.all(x[:, -1] == -1) and np.all(x[:, :-1] >= 0)
+    for i, rate in enumerate(rates[:-1]):
+        frozen = scipy.stats.poisson(rate)
+        assert chisquare_frozen(x[:, i], frozen) > 1e-3, rate
+    d = eqdist.Binomial(10, probs=jnp.array([np.nan, 0.5]), validate_args=False)
+    y = np.asarray(d.sample(getkey(), (5,)))
+    assert np.all(y[:, 0] == -1) and np.all((y[:, 1] >= 0) & (y[:, 1] <= 10))
