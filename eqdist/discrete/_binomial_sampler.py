@@ -1,15 +1,15 @@
 """Vectorised exact samplers for binomial and Poisson counts.
 
 A draw of `sample_shape` from parameters of `batch_shape` is laid out as lanes
-`(S, B)` (`S = prod(sample_shape)`, `B = prod(batch_shape)`), so parameters stay of
-size `B` and broadcast. Every lane's first proposal is drawn at once from one key.
-Lanes whose proposal is rejected (about one in eight for BTRS, about one in ten
-million for inversion) are gathered into a buffer of a quarter of the size and
-redrawn there, recursively (`resolve_rejections`), so the redraws cost a fraction of
-the first pass, instead of a loop over the whole array until its slowest lane accepts
-(`jax.random.binomial`, `jax.random.poisson`). Taking each lane's first accepted
-proposal keeps rejection sampling exact however the lanes are grouped: the grouping
-depends only on earlier acceptances, never on the new uniforms.
+`(S, B)` (`S = prod(sample_shape)`, `B = prod(batch_shape)`; flat when `B` is 1), so
+parameters stay of size `B` and broadcast. Every lane's first proposal is drawn at
+once from one key (no `while` loop over the whole array until its slowest lane
+accepts, as in `jax.random.binomial` and `jax.random.poisson`). Lanes whose proposal
+is rejected (about one in seven for BTRS, about one in ten million for inversion)
+are gathered into a buffer of a quarter of the size and redrawn there until all
+accept (`resolve_rejections`). Taking each lane's first accepted proposal keeps
+rejection sampling exact however the lanes are grouped: the grouping depends only
+on earlier acceptances, never on the new uniforms.
 """
 
 from __future__ import annotations
