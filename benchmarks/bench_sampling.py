@@ -1,7 +1,7 @@
-"""Jitted sampling against `jax.random`, numpyro and (for the gamma family, where it
-is installed) TFP's JAX substrate, at the sizes of issue 6 (per-draw cost of
-rejection samplers depends on size, so quick mode keeps the sizes and only cuts
-repeats), plus the correctness of TruncatedNormal(low=5) in float32."""
+"""Jitted sampling against `jax.random`, numpyro and (where installed) TFP's JAX
+substrate, at the sizes of issue 6 (per-draw cost of rejection samplers depends on
+size, so quick mode keeps the sizes and only cuts repeats), plus the correctness of
+TruncatedNormal(low=5) in float32."""
 
 from __future__ import annotations
 
@@ -15,13 +15,39 @@ import eqdist
 from ._timing import compare, table
 
 
-def _tfp_distributions():
-    """TFP's JAX substrate (tfp-nightly, `make bench` installs it), or None."""
+def _tfd(mode: str):
+    """TFP's JAX distributions, or None where TFP is not installed (or in smoke
+    mode, whose test should not pay TFP's import)."""
+    if mode == "smoke":
+        return None
     try:
         from tensorflow_probability.substrates import jax as tfp
-    except Exception:  # not installed, or incompatible with this jax
+    except Exception:
         return None
     return tfp.distributions
+
+
+def _tfp_cases(tfd) -> dict:
+    """TFP's samplers for its rows (a "TFP" column where TFP is installed)."""
+    p10 = jnp.full(10, 0.1)
+    return {
+        "Gamma(2.5)": lambda k, n: tfd.Gamma(2.5, 1.0).sample(n, seed=k),
+        "Beta(2, 3)": lambda k, n: tfd.Beta(2.0, 3.0).sample(n, seed=k),
+        "Dirichlet(ones(10))": lambda k, n: tfd.Dirichlet(jnp.ones(10)).sample(
+            n, seed=k
+        ),
+        "Poisson(3)": lambda k, n: tfd.Poisson(3.0).sample(n, seed=k),
+        "Poisson(300)": lambda k, n: tfd.Poisson(300.0).sample(n, seed=k),
+        "Binomial(20, 0.3)": lambda k, n: tfd.Binomial(20.0, probs=0.3).sample(
+            n, seed=k
+        ),
+        "Binomial(1000, 0.3)": lambda k, n: tfd.Binomial(1000.0, probs=0.3).sample(
+            n, seed=k
+        ),
+        "Multinomial(100, 10 cats)": lambda k, n: tfd.Multinomial(
+            100.0, probs=p10
+        ).sample(n, seed=k),
+    }
 
 
 def _cases(npd):
@@ -115,17 +141,6 @@ def _cases(npd):
             },
         ),
     }
-    tfd = _tfp_distributions()
-    if tfd is not None:
-        cases["Gamma(2.5)"][1]["TFP"] = lambda k, n: tfd.Gamma(2.5, 1.0).sample(
-            n, seed=k
-        )
-        cases["Beta(2, 3)"][1]["TFP"] = lambda k, n: tfd.Beta(2.0, 3.0).sample(
-            n, seed=k
-        )
-        cases["Dirichlet(ones(10))"][1]["TFP"] = lambda k, n: tfd.Dirichlet(
-            jnp.ones(10)
-        ).sample(n, seed=k)
     return cases
 
 
@@ -152,8 +167,13 @@ def run(mode: str) -> str:
     repeats = {"smoke": 2, "quick": 2, "full": 9}[mode]
     warmup = 1
     key = jax.random.key(3)
+    tfd = _tfd(mode)
+    cases = _cases(npd)
+    if tfd is not None:
+        for title, fn in _tfp_cases(tfd).items():
+            cases[title][1]["TFP"] = fn
     out = []
-    for title, (n, fns) in _cases(npd).items():
+    for title, (n, fns) in cases.items():
         if mode == "smoke":
             if not title.startswith(("Truncated", "LKJ")):
                 continue

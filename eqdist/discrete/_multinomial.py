@@ -37,16 +37,20 @@ def _sample_counts(
     """
     k = shape[-1]
     batch = shape[:-1]
-    # Scan over categories: move the category axis to the front.
-    log_c = jnp.moveaxis(jnp.broadcast_to(log_cond, shape), -1, 0)[: k - 1]
-    log_1mc = jnp.moveaxis(jnp.broadcast_to(log_cond_complement, shape), -1, 0)[: k - 1]
+    # Scan over categories: move the category axis to the front. The parameters
+    # keep their own batch shape (broadcast inside the draw): broadcasting them to
+    # the sample shape here had XLA constant-fold the whole array.
+    log_c = jnp.moveaxis(log_cond, -1, 0)[: k - 1]
+    log_1mc = jnp.moveaxis(log_cond_complement, -1, 0)[: k - 1]
     keys = jax.random.split(key, max(k - 1, 1))[: k - 1]
 
     def step(remaining: Array, inputs: tuple) -> tuple[Array, Array]:
         key_i, lc, l1mc = inputs
         flip = lc > l1mc
         small = jnp.exp(jnp.minimum(lc, l1mc))
-        draw = binomial_draw(key_i, remaining, small, flip, batch)
+        # Inversion up to a mean of 30: for small batches its cost (a search of
+        # about the mean's length) is below BTRS's redraw of rejected lanes.
+        draw = binomial_draw(key_i, remaining, small, flip, batch, inversion_mean=30.0)
         return remaining - draw, draw
 
     remaining = jnp.broadcast_to(total_count.astype(int_dtype()), batch)
