@@ -13,7 +13,7 @@ from jaxtyping import Array, ArrayLike, Num, PRNGKeyArray
 
 from . import constraints
 from ._shapes import as_shape, check_key, promote_params
-from ._validation import check, resolve_validate_args
+from ._validation import check, is_traced, resolve_validate_args
 
 
 # Methods that exist only where a closed form does. They are not declared on the
@@ -29,6 +29,17 @@ class _plain_method:
 
     def __get__(self, obj: Any, objtype: Any = None) -> Callable:
         return self.__func__ if obj is None else functools.partial(self.__func__, obj)
+
+
+class _public_method(_plain_method):
+    """Bind to a `jax.tree_util.Partial`: as cheap as `_plain_method`, and still a
+    pytree holding the distribution (as Equinox's `BoundMethod` is), so
+    `eqx.filter_jit(dist.log_prob)` traces the parameters instead of baking them in."""
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Callable:
+        return (
+            self.__func__ if obj is None else jax.tree_util.Partial(self.__func__, obj)
+        )
 
 
 OPTIONAL_METHODS = ("mean", "variance", "entropy", "cdf", "icdf", "enumerate_support")
@@ -180,15 +191,25 @@ class AbstractSimpleDistribution(AbstractDistribution):
         """`(sample, None)`: a direct distribution has no intermediates."""
         return self.sample(key, sample_shape), None
 
+    @_public_method
     def log_prob(self, value: Num[ArrayLike, "..."]) -> Array:
         """Log density (or mass) of `value`, shape
         `broadcast(value.shape[:value.ndim - len(event_shape)], batch_shape)`;
         `-inf` outside the support (an error under `validate_args`)."""
-        # `type(self)._log_prob` + partial: Equinox wraps every bound method it hands
-        # out in a `BoundMethod` module, which costs ~0.1 ms per eager call.
-        return masked_log_prob(
-            self, jnp.asarray(value), functools.partial(type(self)._log_prob, self)
-        )
+        if not isinstance(value, jax.Array):
+            value = jnp.asarray(value)
+        self._check_event_shape(value)
+        if _is_concrete(self, value):
+            # Eagerly, one compiled kernel (support mask + `_log_prob`) instead of a
+            # dispatch per operation; the validation flag is its one host sync.
+            log_prob, inside = _eager_log_prob(self, value)
+            if inside is not None and not bool(inside):
+                raise ValueError(_outside_message(self))
+            return log_prob
+        log_prob, inside = _masked_log_prob(self, value)
+        if inside is not None:
+            log_prob = check(log_prob, inside, _outside_message(self))
+        return log_prob
 
     def sample_and_log_prob(
         self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()
@@ -215,17 +236,49 @@ class AbstractSimpleDistribution(AbstractDistribution):
         self.validate_args = resolve_validate_args(validate_args)
         arrays = promote_params(name, params, dtype)
         for field, array in zip(params, arrays):
-            constraint = self.arg_constraints.get(field)
-            if self.validate_args and not isinstance(
-                constraint, (type(None), constraints.Dependent)
-            ):
-                array = check(
-                    array,
-                    constraint(array) if constraint.event_dim <= array.ndim else False,
-                    f"{name}: parameter `{field}` must satisfy "
-                    f"{_describe(constraint)}.",
-                )
             setattr(self, field, array)
+        if not self.validate_args:
+            return
+        checked = [
+            (field, array, constraint)
+            for field, array in zip(params, arrays)
+            if not isinstance(
+                constraint := self.arg_constraints.get(field),
+                (type(None), constraints.Dependent),
+            )
+        ]
+        if not checked:
+            return
+        messages = [
+            f"{name}: parameter `{field}` must satisfy {_describe(constraint)}."
+            for field, _, constraint in checked
+        ]
+        if is_traced(*arrays):
+            for (field, array, constraint), message in zip(checked, messages):
+                ok = constraint(array) if constraint.event_dim <= array.ndim else False
+                setattr(self, field, check(array, ok, message))
+            return
+        # Eagerly: every constraint in one compiled reduction and one host sync.
+        for (_, array, constraint), message in zip(checked, messages):
+            if constraint.event_dim > array.ndim:
+                raise ValueError(message)
+        satisfied = np.asarray(
+            _all_satisfied(
+                tuple(c for _, _, c in checked), tuple(a for _, a, _ in checked)
+            )
+        )
+        for ok, message in zip(satisfied, messages):
+            if not ok:
+                raise ValueError(message)
+
+
+@jax.jit
+def _all_satisfied(
+    constraint_list: tuple[constraints.AbstractConstraint, ...],
+    arrays: tuple[Array, ...],
+) -> Array:
+    """Whether each array satisfies its constraint everywhere, as one bool vector."""
+    return jnp.stack([jnp.all(c(a)) for c, a in zip(constraint_list, arrays)])
 
 
 def _describe(constraint: constraints.AbstractConstraint) -> str:
@@ -261,31 +314,47 @@ def _finite(x: Array) -> Array:
     return jnp.clip(x, -big, big)
 
 
-def masked_log_prob(
-    dist: AbstractDistribution, value: Array, log_prob_fn: Callable[[Array], Array]
-) -> Array:
-    """`log_prob_fn(value)` where `value` is in `dist.support`, `-inf` elsewhere.
+def _is_concrete(dist: AbstractDistribution, value: Array) -> bool:
+    """Whether `value` and every leaf of `dist` are concrete JAX arrays (not tracers,
+    not Python objects): then `log_prob` can run as one compiled kernel."""
+    if isinstance(value, jax.core.Tracer):
+        return False
+    return all(
+        isinstance(leaf, jax.Array) and not isinstance(leaf, jax.core.Tracer)
+        for leaf in jax.tree_util.tree_leaves(dist)
+    )
 
-    Checks `value`'s shape against `dist`; under `dist.validate_args`, an outside value
-    is an error instead. Outside values are replaced by a feasible point before
-    `log_prob_fn` sees them, so neither the result nor its gradient is NaN there.
+
+def _outside_message(dist: AbstractDistribution) -> str:
+    return (
+        f"{type(dist).__name__}.log_prob: `value` is outside the support "
+        f"{_describe(dist.support)}."
+    )
+
+
+def _masked_log_prob(
+    dist: "AbstractSimpleDistribution", value: Array
+) -> tuple[Array, Array | None]:
+    """`dist._log_prob(value)` where `value` is in `dist.support`, `-inf` elsewhere,
+    and (under `dist.validate_args`) whether every value is inside, else `None`.
+
+    `value` has a checked shape. Outside values are replaced by a feasible point before
+    `_log_prob` sees them, so neither the result nor its gradient is NaN there.
     """
-    dist._check_event_shape(value)
+    log_prob_fn = functools.partial(type(dist)._log_prob, dist)
     support = dist.support
     if isinstance(support, (constraints.RealSet, constraints.RealVector)):
-        return log_prob_fn(value)
+        return log_prob_fn(value), None
     n_event = len(dist.event_shape)
     inside = support(value)
     extra = n_event - support.event_dim
     if extra > 0:
         inside = jnp.all(inside, axis=tuple(range(-extra, 0)))
-    if dist.validate_args:
-        value = check(
-            value,
-            inside,
-            f"{type(dist).__name__}.log_prob: `value` is outside the support "
-            f"{_describe(support)}.",
-        )
     inside_per_element = jnp.reshape(inside, inside.shape + (1,) * n_event)
     safe_value = jnp.where(inside_per_element, value, support.feasible_like(value))
-    return jnp.where(inside, log_prob_fn(safe_value), -jnp.inf)
+    log_prob = jnp.where(inside, log_prob_fn(safe_value), -jnp.inf)
+    return log_prob, (jnp.all(inside) if dist.validate_args else None)
+
+
+# Nested under an outer `jit` this would be inlined; it is only called eagerly.
+_eager_log_prob = jax.jit(_masked_log_prob)
