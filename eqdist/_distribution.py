@@ -338,22 +338,52 @@ def _masked_log_prob(
     """`dist._log_prob(value)` where `value` is in `dist.support`, `-inf` elsewhere,
     and (under `dist.validate_args`) whether every value is inside, else `None`.
 
-    `value` has a checked shape. Outside values are replaced by a feasible point before
-    `_log_prob` sees them, so neither the result nor its gradient is NaN there.
+    `value` has a checked shape. Neither the result nor its gradient is NaN outside.
     """
-    log_prob_fn = functools.partial(type(dist)._log_prob, dist)
     support = dist.support
     if isinstance(support, (constraints.RealSet, constraints.RealVector)):
-        return log_prob_fn(value), None
-    n_event = len(dist.event_shape)
+        return type(dist)._log_prob(dist, value), None
     inside = support(value)
-    extra = n_event - support.event_dim
+    extra = len(dist.event_shape) - support.event_dim
     if extra > 0:
         inside = jnp.all(inside, axis=tuple(range(-extra, 0)))
-    inside_per_element = jnp.reshape(inside, inside.shape + (1,) * n_event)
-    safe_value = jnp.where(inside_per_element, value, support.feasible_like(value))
-    log_prob = jnp.where(inside, log_prob_fn(safe_value), -jnp.inf)
+    log_prob = _where_inside(dist, value, inside)
     return log_prob, (jnp.all(inside) if dist.validate_args else None)
+
+
+@jax.custom_jvp
+def _where_inside(
+    dist: "AbstractSimpleDistribution", value: Array, inside: Array
+) -> Array:
+    """`dist._log_prob(value)` where `inside`, `-inf` elsewhere: one select.
+
+    `_log_prob` may give NaN outside the support; the select drops it. Its derivative
+    there would be NaN too (`0 * inf` in the select's transpose), so derivatives come
+    from `_double_where`, which moves outside values to a feasible point first. Only
+    derivatives pay for that second select (a few % of a bandwidth-bound kernel).
+    """
+    return jnp.where(inside, type(dist)._log_prob(dist, value), -jnp.inf)
+
+
+def _double_where(
+    dist: "AbstractSimpleDistribution", value: Array, inside: Array
+) -> Array:
+    inside_per_element = jnp.reshape(
+        inside, inside.shape + (1,) * (value.ndim - inside.ndim)
+    )
+    safe_value = jnp.where(inside_per_element, value, dist.support.feasible_like(value))
+    return jnp.where(inside, type(dist)._log_prob(dist, safe_value), -jnp.inf)
+
+
+@_where_inside.defjvp
+def _where_inside_jvp(primals: tuple, tangents: tuple) -> tuple[Array, Array]:
+    dist, value, inside = primals
+    dist_dot, value_dot, _ = tangents
+    return jax.jvp(
+        functools.partial(_double_where, inside=inside),
+        (dist, value),
+        (dist_dot, value_dot),
+    )
 
 
 # Nested under an outer `jit` this would be inlined; it is only called eagerly.
