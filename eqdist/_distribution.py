@@ -203,10 +203,8 @@ class AbstractSimpleDistribution(AbstractDistribution):
             # Eagerly, one compiled kernel (support mask + `_log_prob`) instead of a
             # dispatch per operation; the validation flag is its one host sync.
             log_prob, inside = _eager_log_prob(self, value)
-            if inside is not None and not bool(inside):
-                raise ValueError(_outside_message(self))
-            return log_prob
-        log_prob, inside = _masked_log_prob(self, value)
+        else:
+            log_prob, inside = _masked_log_prob(self, value)
         if inside is not None:
             log_prob = check(log_prob, inside, _outside_message(self))
         return log_prob
@@ -228,9 +226,10 @@ class AbstractSimpleDistribution(AbstractDistribution):
         """Store `params` as broadcast array leaves and validate them.
 
         `params` maps each field name to `(value, event_ndim)` or
-        `(value, event_ndim, dtype)`; see `eqdist._shapes.promote_params`. With validation on, each parameter is
-        checked against `arg_constraints` (eagerly a `ValueError`, under `jit` an
-        `equinox.error_if`).
+        `(value, event_ndim, dtype)`; see `eqdist._shapes.promote_params`. With
+        validation on, each parameter is checked against `arg_constraints`, all in
+        one compiled reduction (eagerly a `ValueError` naming the first violated
+        one, under `jit` an `equinox.error_if`).
         """
         name = type(self).__name__
         self.validate_args = resolve_validate_args(validate_args)
@@ -253,21 +252,18 @@ class AbstractSimpleDistribution(AbstractDistribution):
             f"{name}: parameter `{field}` must satisfy {_describe(constraint)}."
             for field, _, constraint in checked
         ]
-        if is_traced(*arrays):
-            for (field, array, constraint), message in zip(checked, messages):
-                ok = constraint(array) if constraint.event_dim <= array.ndim else False
-                setattr(self, field, check(array, ok, message))
-            return
-        # Eagerly: every constraint in one compiled reduction and one host sync.
         for (_, array, constraint), message in zip(checked, messages):
             if constraint.event_dim > array.ndim:
                 raise ValueError(message)
-        satisfied = np.asarray(
-            _all_satisfied(
-                tuple(c for _, _, c in checked), tuple(a for _, a, _ in checked)
-            )
+        # Every constraint in one compiled reduction: eagerly one host sync.
+        satisfied = _all_satisfied(
+            tuple(c for _, _, c in checked), tuple(a for _, a, _ in checked)
         )
-        for ok, message in zip(satisfied, messages):
+        if is_traced(satisfied):
+            for i, ((field, array, _), message) in enumerate(zip(checked, messages)):
+                setattr(self, field, check(array, satisfied[i], message))
+            return
+        for ok, message in zip(np.asarray(satisfied), messages):
             if not ok:
                 raise ValueError(message)
 
