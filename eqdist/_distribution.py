@@ -157,13 +157,15 @@ class AbstractSimpleDistribution(AbstractDistribution):
     Subclasses implement two private, shape-agnostic methods:
 
     - `_sample(key, sample_shape)`: a draw of shape `self.shape(sample_shape)`;
-    - `_log_prob(value)`: the log density for a `value` known to be inside the
-      support and of a checked shape.
+    - `_log_prob(value)`: the log density of a `value` of a checked shape. Only its
+      values inside the support are used, but it must compute (not fail or loop) on
+      outside values too: the primal evaluates it everywhere and selects once.
 
     The public methods are shared here: they check the key and the shapes, validate
     values against the support when `validate_args` is on, and return `-inf` outside
-    the support. Outside values are swapped for a feasible point before `_log_prob`
-    sees them (the "double where"), so gradients stay free of NaN there.
+    the support. Derivatives swap outside values for a feasible point before
+    `_log_prob` sees them (the "double where"), so gradients stay free of NaN there.
+    Eagerly, `log_prob` is one compiled kernel.
 
     Concrete classes also hold `validate_args` as a static field and call
     `self._init_params(...)` from `__init__`.
@@ -177,7 +179,7 @@ class AbstractSimpleDistribution(AbstractDistribution):
 
     @abc.abstractmethod
     def _log_prob(self, value: Array) -> Array:
-        """Log density of an in-support `value`."""
+        """Log density of `value` (used only where it is in the support)."""
 
     def sample(self, key: PRNGKeyArray, sample_shape: Sequence[int] = ()) -> Array:
         """Draw `sample_shape` independent samples: shape
