@@ -1,7 +1,9 @@
 """Eager construct + log_prob (no jit): the per-call Python overhead of each library.
 
 Normal on x[1000], MultivariateNormal d=10 on x[100, 10], Dirichlet K=10 on x[100, 10],
-against a hand-written `jax.numpy` version of the same formula.
+against a hand-written `jax.numpy` version of the same formula. "eqdist" is the
+default (validation off unless `eqdist.enable_validation()`); "validation on" passes
+`validate_args=True`.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ def run(mode: str) -> str:
             "eqdist (validation off)": lambda: eqdist.Normal(
                 loc, scale, validate_args=False
             ).log_prob(x),
+            "eqdist (validation on)": lambda: eqdist.Normal(
+                loc, scale, validate_args=True
+            ).log_prob(x),
             "numpyro": lambda: npd.Normal(loc, scale).log_prob(x),
             "numpyro (validation off)": lambda: npd.Normal(
                 loc, scale, validate_args=False
@@ -87,6 +92,9 @@ def run(mode: str) -> str:
             "eqdist (validation off)": lambda: eqdist.MultivariateNormal(
                 mloc, scale_tril=tril, validate_args=False
             ).log_prob(xm),
+            "eqdist (validation on)": lambda: eqdist.MultivariateNormal(
+                mloc, scale_tril=tril, validate_args=True
+            ).log_prob(xm),
             "numpyro": lambda: npd.MultivariateNormal(mloc, scale_tril=tril).log_prob(
                 xm
             ),
@@ -117,6 +125,9 @@ def run(mode: str) -> str:
             "eqdist": lambda: eqdist.Dirichlet(alpha).log_prob(xd),
             "eqdist (validation off)": lambda: eqdist.Dirichlet(
                 alpha, validate_args=False
+            ).log_prob(xd),
+            "eqdist (validation on)": lambda: eqdist.Dirichlet(
+                alpha, validate_args=True
             ).log_prob(xd),
             "numpyro": lambda: npd.Dirichlet(alpha).log_prob(xd),
             "numpyro (validation off)": lambda: npd.Dirichlet(

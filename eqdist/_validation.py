@@ -48,6 +48,6 @@ def check(array: Array, ok: Bool[ArrayLike, "..."], message: str) -> Array:
     """
     if is_traced(array, ok):
         return eqx.error_if(array, jnp.logical_not(jnp.all(ok)), message)
-    if not bool(jnp.all(ok)):
+    if not bool(ok if jnp.ndim(ok) == 0 else jnp.all(ok)):
         raise ValueError(message)
     return array

@@ -284,3 +284,67 @@ def test_grad_jit_and_optax_style_update_see_the_parameters():
     assert grads.loc == pytest.approx(float(-((x - 0.5) / 4.0).sum()))
     updated = jax.tree.map(lambda p, g: p - 0.1 * g, d, grads)
     assert loss(updated) < loss(d)
+
+
+# --- Eager speed paths (one compiled kernel per log_prob, one sync per check) -------
+
+
+def test_bound_log_prob_is_a_pytree_of_the_distribution():
+    # `dist.log_prob` skips Equinox's BoundMethod (slow to create eagerly) but must
+    # stay a PyTree holding the parameters, so jit traces them instead of baking them.
+    d = eqdist.Gamma(jnp.array([2.0, 3.0]), jnp.array(1.5))
+    bound = d.log_prob
+    assert [id(leaf) for leaf in jax.tree.leaves(bound)] == [
+        id(leaf) for leaf in jax.tree.leaves(d)
+    ]
+    apply = jax.jit(lambda log_prob, x: log_prob(x))
+    x = jnp.array([0.5, -1.0])
+    np.testing.assert_allclose(apply(bound, x), d.log_prob(x), rtol=1e-12)
+    other = eqdist.Gamma(jnp.array([1.0, 4.0]), jnp.array(0.5))
+    np.testing.assert_allclose(apply(other.log_prob, x), other.log_prob(x), rtol=1e-12)
+    assert apply._cache_size() == 1  # parameters were traced, not constants
+
+
+def test_eager_log_prob_matches_the_traced_path_and_checks_values():
+    d = eqdist.Beta(jnp.array([2.0, 0.5]), jnp.array(3.0), validate_args=True)
+    x = jnp.array([[0.25, 0.75], [0.0, 1.0]])
+    traced = jax.jit(lambda d, x: d.log_prob(x))(d, x)
+    np.testing.assert_array_equal(d.log_prob(x), traced)
+    assert d.log_prob(x).shape == (2, 2)
+    with pytest.raises(ValueError, match=r"Beta.log_prob: `value` is outside"):
+        d.log_prob(jnp.array([0.5, 1.5]))
+    # Every parameter is checked in one pass; the first violated one is named.
+    with pytest.raises(ValueError, match="parameter `concentration0`"):
+        eqdist.Beta(1.0, jnp.array([1.0, -1.0]), validate_args=True)
+    with pytest.raises(ValueError, match="parameter `concentration1`"):
+        eqdist.Beta(jnp.nan, -1.0, validate_args=True)
+
+
+def test_one_select_in_the_primal_and_finite_gradients_outside():
+    # The primal of a masked log_prob selects once; derivatives move outside values
+    # to a feasible point first, so they are 0 there, not NaN (also second order).
+    x = jnp.array([-1.0, 0.5, 2.0])
+    hlo = jax.jit(eqdist.Gamma(2.5, 1.5).log_prob).lower(x).compile().as_text()
+    assert hlo.count(" select(") == 1
+    grad = jax.grad(lambda c, x: eqdist.Gamma(c, 1.5).log_prob(x).sum(), (0, 1))
+    dc, dx = grad(2.5, x)
+    assert np.isfinite(dc) and np.all(np.isfinite(dx)) and dx[0] == 0
+    hess = jax.hessian(lambda x: eqdist.Gamma(2.5, 1.5).log_prob(x).sum())(x)
+    assert np.all(np.isfinite(hess)) and hess[0, 0] == 0
+
+
+def test_validation_of_constants_inside_jit():
+    # Concrete parameters and values built inside a traced function still fail loudly.
+    @jax.jit
+    def f():
+        return eqdist.Gamma(2.0, 1.0, validate_args=True).log_prob(jnp.array(-1.0))
+
+    with pytest.raises(Exception, match=r"Gamma.log_prob: `value` is outside"):
+        jax.block_until_ready(f())
+
+    @jax.jit
+    def g():
+        return eqdist.Gamma(2.0, -1.0, validate_args=True).log_prob(jnp.array(1.0))
+
+    with pytest.raises(Exception, match="parameter `rate` must satisfy"):
+        jax.block_until_ready(g())

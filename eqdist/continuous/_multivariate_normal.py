@@ -13,10 +13,14 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._shapes import float_dtype
+from .._shapes import as_array, float_dtype
 from .._validation import check, resolve_validate_args
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+# kappa_inf(L) above which the explicit inverse is refined. kappa_inf is ~3-8x
+# kappa_2; below 100, kappa_2 < ~30, where the plain product was measured as
+# accurate as the solve in float32 (within 1.4x of its error).
+_REFINE_ABOVE_KAPPA = 100.0
 _MATRICES = ("covariance_matrix", "precision_matrix", "scale_tril")
 
 
@@ -29,8 +33,10 @@ class MultivariateNormal(AbstractSimpleDistribution):
     - \tfrac d2\log 2\pi$$
 
     Only `loc` and `scale_tril` are stored (as leaves); `covariance_matrix` and
-    `precision_matrix` are derived from $L$. `log_prob` uses a triangular solve with
-    $L$, never an explicit inverse. A precision matrix $P$ is turned into $L$ without
+    `precision_matrix` are derived from $L$. `log_prob` applies $L^{-1}$ through a
+    triangular solve, or, with many points per matrix, through $L^{-1}$ formed once
+    by a triangular solve against the identity (a matrix product is far faster than
+    a many-column solve on CPU, and as accurate). A precision matrix $P$ is turned into $L$ without
     inverting it: with $J$ the reversal permutation, the Cholesky factor $K$ of
     $J P J$ gives $P = U U^\top$ for the upper-triangular $U = J K J$, so
     $\Sigma = U^{-\top} U^{-1}$ and $L = U^{-\top}$ (one triangular solve).
@@ -93,14 +99,14 @@ class MultivariateNormal(AbstractSimpleDistribution):
             )
         ((name, matrix),) = given.items()
         dtype = float_dtype(loc, matrix)
-        matrix = jnp.asarray(matrix, dtype=dtype)
+        matrix = as_array(matrix, dtype)
         if matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2]:
             raise ValueError(
                 f"MultivariateNormal: `{name}` must be a square matrix of shape "
                 f"(*batch, d, d), got shape {matrix.shape}."
             )
         d = matrix.shape[-1]
-        loc = jnp.asarray(loc, dtype=dtype)
+        loc = as_array(loc, dtype)
         if loc.ndim == 0:
             loc = jnp.broadcast_to(loc, (d,))
         elif loc.shape[-1] not in (1, d):
@@ -108,7 +114,7 @@ class MultivariateNormal(AbstractSimpleDistribution):
                 f"MultivariateNormal: `loc` of shape {loc.shape} must end in the "
                 f"dimension d = {d} of `{name}` (shape {matrix.shape})."
             )
-        else:
+        elif loc.shape[-1] != d:
             loc = jnp.broadcast_to(loc, loc.shape[:-1] + (d,))
 
         if name == "scale_tril":
@@ -210,26 +216,68 @@ def _precision_to_scale_tril(precision: Array) -> Array:
     return solve_triangular(upper_t, identity, lower=True)
 
 
-def _mahalanobis_squared(tril: Array, diff: Array) -> Array:
+def _mahalanobis_squared(
+    tril: Array, diff: Array, explicit_inverse: bool | None = None
+) -> Array:
     r"""$\lVert L^{-1} \delta\rVert^2$ over broadcast batch axes.
 
     `tril` has shape `batch + (d, d)`, `diff` shape `sample + batch' + (d,)` with
-    `batch'` broadcasting against `batch`. The leading sample axes of `diff` are moved
-    into the right-hand-side columns of one triangular solve per batch element, so
-    `tril` is never copied across them.
+    `batch'` broadcasting against `batch`; `tril` is never copied across the sample
+    axes.
+
+    With many points per matrix, $L^{-1}$ is formed once per batch element (a
+    triangular solve against the identity) and applied to every point as a matrix
+    product: a GEMM is much faster than a triangular solve with many right-hand
+    sides on CPU (~6x at d = 50 and 1e5 points; ~3x where L is ill-conditioned and
+    the product is refined once by its residual, which brings its accuracy back to
+    the solve's). With fewer points than dimensions, one solve with the points as
+    columns is cheaper. `explicit_inverse` forces either way (for tests).
     """
     d = tril.shape[-1]
     n_batch = tril.ndim - 2
     full = jnp.broadcast_shapes(diff.shape[:-1], tril.shape[:-2])
     n_sample = len(full) - n_batch
     sample, batch = full[:n_sample], full[n_sample:]
+    n_points = math.prod(sample)
     diff = jnp.broadcast_to(diff, full + (d,))
     tril = jnp.broadcast_to(tril, batch + (d, d))
+    if explicit_inverse is None:
+        explicit_inverse = n_points >= d
+    if explicit_inverse:
+        identity = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), tril.shape)
+        tril_inv = solve_triangular(tril, identity, lower=True)
+        # (points, batch, d): the sample axes lead, so merging them is free.
+        points = diff.reshape((n_points,) + batch + (d,))
+        solved = _apply(tril_inv, points)
+        # The plain product is as accurate as the solve for a well-conditioned L,
+        # but up to ~4x less for kappa(L) = 1e3 (float32). One step of iterative
+        # refinement by the residual (Skeel 1980) makes it as accurate again, at two
+        # more products, so it runs only where the cheap bound
+        # kappa_inf = |L|_inf |L^{-1}|_inf says L is not well conditioned.
+        kappa = _inf_norm(tril) * _inf_norm(tril_inv)
+        solved = jax.lax.cond(
+            jnp.any(kappa > _REFINE_ABOVE_KAPPA),
+            lambda z: z + _apply(tril_inv, points - _apply(jnp.tril(tril), z)),
+            lambda z: z,
+            solved,
+        )
+        return jnp.sum(solved * solved, axis=-1).reshape(full)
     # (sample, batch, d) -> (batch, d, sample): one solve with many columns.
     columns = jnp.moveaxis(diff, tuple(range(n_sample)), tuple(range(-n_sample, 0)))
-    columns = columns.reshape(batch + (d, math.prod(sample)))
+    columns = columns.reshape(batch + (d, n_points))
     solved = solve_triangular(tril, columns, lower=True)
     squared = jnp.sum(solved * solved, axis=-2).reshape(batch + sample)
     return jnp.moveaxis(
         squared, tuple(range(n_batch, n_batch + n_sample)), tuple(range(n_sample))
     )
+
+
+def _apply(matrix: Array, points: Array) -> Array:
+    """`matrix @ point` for `matrix` of shape `batch + (d, d)` and `points` of shape
+    `(n,) + batch + (d,)`: one batched GEMM."""
+    return jnp.einsum("...ij,n...j->n...i", matrix, points)
+
+
+def _inf_norm(matrix: Array) -> Array:
+    """The infinity norm (largest absolute row sum) of each matrix."""
+    return jnp.max(jnp.sum(jnp.abs(jnp.tril(matrix)), axis=-1), axis=-1)

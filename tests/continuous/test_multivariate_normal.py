@@ -375,3 +375,45 @@ def test_float32(param):
     np.testing.assert_allclose(lp32, d64.log_prob(x), rtol=1e-5)
     np.testing.assert_allclose(d32.entropy(), d64.entropy(), rtol=1e-5)
     assert d32.sample(jax.random.key(0), (2,)).dtype == jnp.float32
+
+
+@pytest.mark.parametrize("cond", [1.0, 1e3])
+def test_float32_accuracy_of_the_explicit_inverse(cond):
+    # With many points, log_prob applies L^{-1} formed once (a GEMM, refined once by
+    # its residual) instead of a many-column triangular solve: in float32 it must be
+    # as accurate as the solve against a float64 reference, also for kappa(L) = 1e3.
+    from eqdist.continuous._multivariate_normal import _mahalanobis_squared
+
+    d, n = 20, 300
+    rng = np.random.default_rng(0)
+    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    cov = (q * np.logspace(0, -2 * np.log10(cond), d)) @ q.T
+    tril32 = np.linalg.cholesky(cov).astype(np.float32)
+    tril = tril32.astype(np.float64)  # the reference sees the same float32 inputs
+    assert np.linalg.cond(tril) == pytest.approx(cond, rel=1e-3)
+    loc32 = rng.normal(size=d).astype(np.float32)
+    # Points at typical distances (drawn from the law, radially rescaled).
+    x32 = loc32 + (rng.normal(size=(n, d)) @ tril.T) * rng.uniform(0.1, 3, (n, 1))
+    x32 = x32.astype(np.float32)
+    diff32 = x32 - loc32
+    maha_ref = np.sum(np.linalg.solve(tril, diff32.astype(np.float64).T) ** 2, 0)
+
+    def error(explicit_inverse):
+        maha = _mahalanobis_squared(
+            jnp.asarray(tril32), jnp.asarray(diff32), explicit_inverse
+        )
+        assert maha.dtype == jnp.float32
+        return np.max(np.abs(np.asarray(maha, np.float64) - maha_ref) / maha_ref)
+
+    solve_error, inverse_error = error(False), error(True)
+    eps = np.finfo(np.float32).eps
+    assert solve_error <= 10 * cond * eps
+    assert inverse_error <= 1.5 * solve_error + 2 * eps
+
+    dist = eqdist.MultivariateNormal(jnp.asarray(loc32), scale_tril=jnp.asarray(tril32))
+    lp = dist.log_prob(jnp.asarray(x32))
+    assert lp.dtype == jnp.float32
+    lp_ref = (
+        -0.5 * maha_ref - np.sum(np.log(np.diag(tril))) - 0.5 * d * np.log(2 * np.pi)
+    )
+    np.testing.assert_allclose(lp, lp_ref, rtol=10 * cond * eps)
