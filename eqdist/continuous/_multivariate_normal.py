@@ -245,21 +245,44 @@ def _mahalanobis_squared(
         explicit_inverse = n_points >= d
     if explicit_inverse:
         identity = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), tril.shape)
-        tril_inv = solve_triangular(tril, identity, lower=True)
         # (points, batch, d): the sample axes lead, so merging them is free.
         points = diff.reshape((n_points,) + batch + (d,))
-        solved = _apply(tril_inv, points)
+
+        def explicit(refine: bool) -> Array:
+            tril_inv = solve_triangular(tril, identity, lower=True)
+            solved = _apply(tril_inv, points)
+            if refine:
+                solved = solved + _apply(
+                    tril_inv, points - _apply(jnp.tril(tril), solved)
+                )
+            return solved
+
         # The plain product is as accurate as the solve for a well-conditioned L,
         # but up to ~4x less for kappa(L) = 1e3 (float32). One step of iterative
         # refinement by the residual (Skeel 1980) makes it as accurate again, at two
         # more products, so it runs only where the cheap bound
-        # kappa_inf = |L|_inf |L^{-1}|_inf says L is not well conditioned.
-        kappa = _inf_norm(tril) * _inf_norm(tril_inv)
-        solved = jax.lax.cond(
-            jnp.any(kappa > _REFINE_ABOVE_KAPPA),
-            lambda z: z + _apply(tril_inv, points - _apply(jnp.tril(tril), z)),
-            lambda z: z,
-            solved,
+        # kappa_inf = |L|_inf |L^{-1}|_inf says L is not well conditioned. Beyond
+        # kappa ~ 1/eps (or an inverse that overflows) refinement cannot recover
+        # the digits, so such matrices take the triangular solve. The branch is
+        # chosen from an undifferentiated inverse, and each branch forms its own,
+        # so an overflowed inverse never reaches a derivative (0 * inf = NaN).
+        fixed = jax.lax.stop_gradient(tril)
+        kappa = _inf_norm(fixed) * _inf_norm(
+            solve_triangular(fixed, identity, lower=True)
+        )
+        too_ill = 1e-2 / jnp.finfo(tril.dtype).eps
+        branch = jnp.where(
+            jnp.all(kappa <= _REFINE_ABOVE_KAPPA),
+            0,
+            jnp.where(jnp.all(jnp.isfinite(kappa) & (kappa <= too_ill)), 1, 2),
+        )
+        solved = jax.lax.switch(
+            branch,
+            [
+                lambda: explicit(refine=False),
+                lambda: explicit(refine=True),
+                lambda: _solve_points(tril, points),
+            ],
         )
         return jnp.sum(solved * solved, axis=-1).reshape(full)
     # (sample, batch, d) -> (batch, d, sample): one solve with many columns.
@@ -276,6 +299,12 @@ def _apply(matrix: Array, points: Array) -> Array:
     """`matrix @ point` for `matrix` of shape `batch + (d, d)` and `points` of shape
     `(n,) + batch + (d,)`: one batched GEMM."""
     return jnp.einsum("...ij,n...j->n...i", matrix, points)
+
+
+def _solve_points(tril: Array, points: Array) -> Array:
+    """`tril^{-1} @ point` by a triangular solve, same shapes as `_apply`."""
+    columns = jnp.moveaxis(points, 0, -1)  # batch + (d, n)
+    return jnp.moveaxis(solve_triangular(tril, columns, lower=True), -1, 0)
 
 
 def _inf_norm(matrix: Array) -> Array:

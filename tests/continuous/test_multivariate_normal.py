@@ -417,3 +417,28 @@ def test_float32_accuracy_of_the_explicit_inverse(cond):
         -0.5 * maha_ref - np.sum(np.log(np.diag(tril))) - 0.5 * d * np.log(2 * np.pi)
     )
     np.testing.assert_allclose(lp, lp_ref, rtol=10 * cond * eps)
+
+
+def test_explicit_inverse_falls_back_to_the_solve_when_it_overflows():
+    # A float32 scale_tril whose inverse overflows (diagonal 1e-31 under entries of
+    # 1e30): the many-point path must take the triangular solve, with the same log
+    # density as the solve and finite gradients (the overflowed inverse must not
+    # reach a derivative as 0 * inf).
+    from eqdist.continuous._multivariate_normal import _mahalanobis_squared
+
+    tril = jnp.asarray(
+        [[1e-31, 0.0, 0.0], [1e30, 1e29, 0.0], [1e30, 1e30, 1e29]], jnp.float32
+    )
+    diff = jnp.asarray(np.random.default_rng(1).normal(size=(8, 3)), jnp.float32)
+    np.testing.assert_array_equal(
+        _mahalanobis_squared(tril, diff, True), _mahalanobis_squared(tril, diff, False)
+    )
+    dist = eqdist.MultivariateNormal(jnp.zeros(3, jnp.float32), scale_tril=tril)
+    x = dist.sample(jax.random.key(0), (8,))
+    assert np.all(np.isfinite(dist.log_prob(x)))
+    grad = jax.grad(
+        lambda t: (
+            eqdist.MultivariateNormal(jnp.zeros(3), scale_tril=t).log_prob(x).sum()
+        )
+    )(tril)
+    assert np.all(np.isfinite(grad))
