@@ -6,3 +6,4 @@ from ._builders import (
 )
 from ._iaf import InverseAutoregressiveTransform as InverseAutoregressiveTransform
 from ._made import AutoregressiveNN as AutoregressiveNN
+from ._stacked import StackedTransform as StackedTransform

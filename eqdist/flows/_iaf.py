@@ -98,16 +98,23 @@ class InverseAutoregressiveTransform(AbstractTransform):
         shift, log_scale = self._shift_and_log_scale(x)
         return shift + jnp.exp(log_scale) * x, log_scale
 
-    def inv(self, y: Float[ArrayLike, "*batch dim"]) -> Array:
-        y = jnp.asarray(y)
+    def _inverse_and_log_scale(self, y: Array) -> tuple[Array, Array]:
+        """`(t^{-1}(y), log-scales at t^{-1}(y))` in `D` network passes."""
 
         # After pass k the first k inputs in autoregressive order are exact, since
-        # they only depend on inputs before them: D passes recover x exactly.
-        def one_pass(_, x):
+        # they only depend on inputs before them: D passes recover x exactly. The
+        # log-scales of the last pass only see the first D - 1 inputs, so they are
+        # exact too (values and derivatives): the log-det needs no extra pass.
+        def one_pass(_, carry):
+            x, _ = carry
             shift, log_scale = self._shift_and_log_scale(x)
-            return (y - shift) * jnp.exp(-log_scale)
+            return (y - shift) * jnp.exp(-log_scale), log_scale
 
-        return jax.lax.fori_loop(0, y.shape[-1], one_pass, jnp.zeros_like(y))
+        start = (jnp.zeros_like(y), jnp.zeros_like(y))
+        return jax.lax.fori_loop(0, y.shape[-1], one_pass, start)
+
+    def inv(self, y: Float[ArrayLike, "*batch dim"]) -> Array:
+        return self._inverse_and_log_scale(jnp.asarray(y))[0]
 
     def log_abs_det_jacobian(
         self,
