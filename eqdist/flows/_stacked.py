@@ -15,6 +15,7 @@ from .. import constraints
 from ..transforms import InverseTransform
 from ..transforms._base import AbstractTransform
 from ._iaf import InverseAutoregressiveTransform
+from ._made import AutoregressiveNN
 
 
 def _floating(x: ArrayLike) -> Array:
@@ -33,6 +34,20 @@ def _permuter(permutation: tuple[int, ...] | None, inverse: bool):
         return lambda x: jnp.flip(x, axis=-1)
     index = np.argsort(permutation) if inverse else np.asarray(permutation)
     return lambda x: x[..., index]
+
+
+def _split_layers(layers: AbstractTransform) -> tuple[Any, Any]:
+    """`(stacked floating leaves, shared rest)` for the scan, with every MADE's masks
+    applied to its stacked weights once, outside the loop: the scanned steps then
+    neither mask again nor keep masked weights as residuals for the gradient."""
+
+    def is_made(node: Any) -> bool:
+        return isinstance(node, AutoregressiveNN)
+
+    layers = jax.tree.map(
+        lambda n: n._premasked() if is_made(n) else n, layers, is_leaf=is_made
+    )
+    return eqx.partition(layers, eqx.is_inexact_array)
 
 
 def _forward_and_log_det(layer: AbstractTransform, x: Array) -> tuple[Array, Array]:
@@ -154,7 +169,7 @@ class StackedTransform(AbstractTransform):
     ) -> tuple[Array, Any]:
         x = _floating(x)
         self._check(x, "x")
-        stacked, shared = eqx.partition(self.layers, eqx.is_inexact_array)
+        stacked, shared = _split_layers(self.layers)
         permute = _permuter(self.permutation, inverse=False)
 
         # t_L o P o ... o P o t_1 = (t_L o P) o ... o (t_1 o P) o P^-1: the scanned
@@ -178,7 +193,7 @@ class StackedTransform(AbstractTransform):
         """`(x, log|det J_t(x)|)` for `x = t^{-1}(y)`, in one scan."""
         y = _floating(y)
         self._check(y, "y")
-        stacked, shared = eqx.partition(self.layers, eqx.is_inexact_array)
+        stacked, shared = _split_layers(self.layers)
         unpermute = _permuter(self.permutation, inverse=True)
 
         def step(carry, params):
