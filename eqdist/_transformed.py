@@ -204,11 +204,15 @@ class TransformedDistribution(AbstractDistribution):
         log_prob = jnp.zeros((), dtype=y.dtype)  # not float64 for float32 values
         for i in reversed(range(len(self.transforms))):
             t = self.transforms[i]
-            if intermediates is None:
-                x, t_intermediates = t.inv(y), None
-            else:
+            if intermediates is not None:
                 x, t_intermediates = intermediates[i]
-            ladj = t.log_abs_det_jacobian(x, y, t_intermediates)
+                ladj = t.log_abs_det_jacobian(x, y, t_intermediates)
+            elif hasattr(t, "inv_and_log_abs_det_jacobian"):
+                # Stacked flows invert and get the log-det in the same scan.
+                x, ladj = t.inv_and_log_abs_det_jacobian(y)
+            else:
+                x = t.inv(y)
+                ladj = t.log_abs_det_jacobian(x, y)
             log_prob = log_prob - sum_rightmost(ladj, event_ndim - t.codomain.event_dim)
             event_ndim += t.domain.event_dim - t.codomain.event_dim
             y = x

@@ -33,12 +33,27 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 import eqdist
-from eqdist.flows import InverseAutoregressiveTransform, inverse_autoregressive_flow
+from eqdist.flows import AutoregressiveNN, InverseAutoregressiveTransform
+from eqdist.transforms import PermuteTransform
 
 LATENT = 8
 CONTEXT = 16  # size of the encoder's context vector h for the IAF
 HIDDEN = 64  # width of each MADE's hidden layer
 LEVELS = 16  # the digits' pixels are counts 0..16
+
+
+def _iaf_layers(key, num_layers):
+    """IAF layers with the order reversed between them, as a list: each layer gets
+    its own context below. (`eqdist.flows.inverse_autoregressive_flow` stores its
+    layers stacked and scans them, which suits unconditioned flows.)"""
+    reverse = PermuteTransform(tuple(range(LATENT - 1, -1, -1)))
+    layers = []
+    for i, layer_key in enumerate(jax.random.split(key, num_layers)):
+        made = AutoregressiveNN(LATENT, (HIDDEN,), key=layer_key)
+        layers.append(InverseAutoregressiveTransform(made))
+        if i < num_layers - 1:
+            layers.append(reverse)
+    return layers
 
 
 def _identity_start(layer):
@@ -81,17 +96,14 @@ class VAE(eqx.Module):
         self.encoder = eqx.nn.MLP(64, out, 128, 2, jax.nn.softplus, key=k_enc)
         self.decoder = eqx.nn.MLP(LATENT, 64, 128, 2, jax.nn.softplus, key=k_dec)
         if iaf_layers:
-            base = eqdist.Normal(jnp.zeros(LATENT), 1.0)
-            flow = inverse_autoregressive_flow(
-                k_flow, base, num_layers=iaf_layers, hidden_dims=(HIDDEN,)
-            )
-            self.flow_layers = tuple(_identity_start(t) for t in flow.transforms)
-            keys = iter(jax.random.split(k_proj, len(flow.transforms)))
+            layers = _iaf_layers(k_flow, iaf_layers)
+            self.flow_layers = tuple(_identity_start(t) for t in layers)
+            keys = iter(jax.random.split(k_proj, len(layers)))
             self.context_projections = tuple(
                 eqx.nn.Linear(CONTEXT, HIDDEN, use_bias=False, key=next(keys))
                 if isinstance(t, InverseAutoregressiveTransform)
                 else None
-                for t in flow.transforms
+                for t in layers
             )
         else:
             self.flow_layers = self.context_projections = ()

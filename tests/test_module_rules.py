@@ -15,6 +15,7 @@ import pytest
 
 import eqdist
 import eqdist.constraints
+import eqdist.flows
 import eqdist.transforms
 
 # Dunder members are Python and dataclass plumbing that every class has; the two
@@ -29,7 +30,7 @@ def _checked(name: str) -> bool:
 
 def _public_classes():
     seen = {}
-    for module in (eqdist, eqdist.constraints, eqdist.transforms):
+    for module in (eqdist, eqdist.constraints, eqdist.transforms, eqdist.flows):
         for name in dir(module):
             obj = getattr(module, name)
             if (

@@ -12,5 +12,6 @@ if TYPE_CHECKING:
     )
     from ._iaf import InverseAutoregressiveTransform as InverseAutoregressiveTransform
     from ._made import AutoregressiveNN as AutoregressiveNN
+    from ._stacked import StackedTransform as StackedTransform
 else:
     __getattr__, __dir__, __all__ = _lazy.attach(__name__)

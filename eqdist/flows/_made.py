@@ -134,6 +134,23 @@ class AutoregressiveNN(eqx.Module):
         self.permutation = tuple(permutation.tolist())
         self.nonlinearity = nonlinearity
 
+    def _premasked(self) -> AutoregressiveNN:
+        """The same network with the masks applied to the weights (which may carry
+        leading axes, e.g. stacked layers) and dropped: masking then happens once,
+        not at every call (`StackedTransform` does this before its scan)."""
+        if all(m is None for m in self.masks):
+            return self
+        weights = tuple(jnp.where(m, w, 0) for w, m in zip(self.weights, self.masks))
+        skip = self.skip_weight
+        if skip is not None and self.skip_mask is not None:
+            skip = jnp.where(self.skip_mask, skip, 0)
+        return eqx.tree_at(
+            lambda n: (n.weights, n.masks, n.skip_weight, n.skip_mask),
+            self,
+            (weights, (None,) * len(weights), skip, None),
+            is_leaf=lambda leaf: leaf is None,
+        )
+
     def __call__(self, x: Float[ArrayLike, "*batch dim"]) -> tuple[Array, ...]:
         x = jnp.asarray(x)
         if x.shape[-1:] != (self.input_dim,):
@@ -144,11 +161,14 @@ class AutoregressiveNN(eqx.Module):
         h = x
         last = len(self.weights) - 1
         for i, (w, b, m) in enumerate(zip(self.weights, self.biases, self.masks)):
-            h = h @ jnp.where(m, w, 0).T.astype(h.dtype) + b.astype(h.dtype)
+            w = w if m is None else jnp.where(m, w, 0)
+            h = h @ w.T.astype(h.dtype) + b.astype(h.dtype)
             if i < last:
                 h = self.nonlinearity(h)
         if self.skip_weight is not None:
-            h = h + x @ jnp.where(self.skip_mask, self.skip_weight, 0).T.astype(x.dtype)
+            w = self.skip_weight
+            w = w if self.skip_mask is None else jnp.where(self.skip_mask, w, 0)
+            h = h + x @ w.T.astype(x.dtype)
         out = h.reshape(x.shape[:-1] + (sum(self.param_dims), self.input_dim))
         groups, start = [], 0
         for p in self.param_dims:

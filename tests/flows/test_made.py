@@ -87,3 +87,12 @@ def test_wrong_input_size():
     nn = AutoregressiveNN(3, [4], key=jax.random.key(0))
     with pytest.raises(ValueError, match=r"inputs must end in \(3,\)"):
         nn(jnp.ones(4))
+
+
+def test_premasked_network_gives_the_same_outputs():
+    nn = AutoregressiveNN(3, [5], skip_connections=True, key=jax.random.key(0))
+    premasked = nn._premasked()
+    assert all(m is None for m in premasked.masks) and premasked.skip_mask is None
+    x = jax.random.normal(jax.random.key(1), (4, 3))
+    for got, want in zip(premasked(x), nn(x)):
+        np.testing.assert_array_equal(got, want)

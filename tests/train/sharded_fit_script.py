@@ -37,7 +37,8 @@ def run(devices):
         show_progress=False,
         mesh=mesh,
     )
-    sharding = fitted.transforms[0].transform.autoregressive_nn.weights[0].sharding
+    made = fitted.transforms[0].layers.transform.autoregressive_nn
+    sharding = made.weights[0].sharding
     return losses, len(sharding.device_set)
 
 
