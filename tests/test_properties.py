@@ -18,7 +18,11 @@ from registry import ENTRIES, as_dtype, probe
 
 import eqdist
 from eqdist import transforms as T
-from eqdist.flows import AutoregressiveNN, InverseAutoregressiveTransform
+from eqdist.flows import (
+    AutoregressiveNN,
+    InverseAutoregressiveTransform,
+    inverse_autoregressive_flow,
+)
 
 SETTINGS = settings(
     max_examples=10,
@@ -95,6 +99,17 @@ def _iaf():
     return InverseAutoregressiveTransform(made)
 
 
+def _stacked():
+    flow = inverse_autoregressive_flow(
+        jax.random.key(0),
+        eqdist.Normal(jnp.zeros(3), 1.0),
+        num_layers=2,
+        hidden_dims=(8,),
+    )
+    (stacked,) = flow.transforms
+    return stacked
+
+
 # name: (factory, event shape of the unconstrained input, map to the domain or None)
 TRANSFORMS = {
     "affine": (lambda: T.AffineTransform(0.5, -3.0), (), None),
@@ -115,6 +130,7 @@ TRANSFORMS = {
     "inverse_sigmoid": (lambda: T.InverseTransform(T.SigmoidTransform()), (), "unit"),
     "independent": (lambda: T.IndependentTransform(T.ExpTransform(), 1), (3,), None),
     "iaf": (_iaf, (3,), None),
+    "stacked_iaf": (_stacked, (3,), None),
     # Not a bijection: round trip on its non-negative branch only.
     "abs": (T.AbsTransform, (), "positive"),
 }
@@ -128,8 +144,8 @@ def test_every_public_transform_is_covered():
 
     public = {
         obj
-        for module in (T, eqdist.flows)
-        for obj in vars(module).values()
+        for module in (T, eqdist.flows)  # lazy packages: walk `__all__`, not vars()
+        for obj in (getattr(module, name) for name in module.__all__)
         if inspect.isclass(obj)
         and issubclass(obj, T.AbstractTransform)
         and not inspect.isabstract(obj)
