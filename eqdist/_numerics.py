@@ -17,7 +17,7 @@ from jax.scipy.special import (
     gammaincc,
     gammaln,
     ndtr,
-    ndtri,
+    ndtri as _jax_ndtri,
 )
 from jaxtyping import Array, ArrayLike
 
@@ -124,7 +124,6 @@ _STIRLING_COEFFICIENTS = (
     1 / 156,
     -3617 / 122400,
 )
-_HALF_LOG_TWO_PI = 0.9189385332046727
 _STIRLING_THRESHOLD = 8.0
 
 
@@ -228,7 +227,6 @@ def log_ndtr_diff(a: ArrayLike, b: ArrayLike) -> Array:
 
 
 _SQRT_HALF = 0.7071067811865476
-_HALF_LOG_TWO_PI = 0.9189385332046727
 
 
 @jax.custom_jvp
@@ -250,13 +248,13 @@ def log_ndtri(log_p: ArrayLike) -> Array:
     upper = log_p > -0.6931471805599453
     # Upper half: 1 - p is representable with full relative precision.
     safe_upper = jnp.where(upper, log_p, -1.0)
-    x_upper = -ndtri(-jnp.expm1(safe_upper))
+    x_upper = -_jax_ndtri(-jnp.expm1(safe_upper))
     # Lower half.
     safe_lower = jnp.where(upper, -1.0, log_p)
     tiny_log = math.log(jnp.finfo(dtype).tiny) + 5.0
     deep = safe_lower < tiny_log
     moderate = jnp.where(deep, -1.0, safe_lower)
-    x_moderate = ndtri(jnp.exp(moderate))
+    x_moderate = _jax_ndtri(jnp.exp(moderate))
     two_l = -2.0 * jnp.where(deep, safe_lower, tiny_log)
     t = jnp.sqrt(two_l)
     t = jnp.sqrt(two_l - 2.0 * jnp.log(t) - 2 * _HALF_LOG_TWO_PI)
@@ -285,6 +283,21 @@ def _log_ndtri_jvp(primals, tangents):
     slope = jnp.exp(jnp.asarray(log_p) + 0.5 * safe_x * safe_x + _HALF_LOG_TWO_PI)
     slope = jnp.where(finite, slope, 0.0)
     return x, slope * dlog_p
+
+
+@jax.custom_jvp
+def ndtri(p: ArrayLike) -> Array:
+    r"""$\Phi^{-1}(p)$ (jax's), with the exact derivative
+    $\sqrt{2\pi}\,e^{z^2/2}$: autodiff of its rational approximations would
+    differentiate the approximation."""
+    return _jax_ndtri(p)
+
+
+@ndtri.defjvp
+def _ndtri_jvp(primals, tangents):
+    (p,), (dp,) = primals, tangents
+    z = ndtri(p)
+    return z, dp * jnp.exp(0.5 * z * z + _HALF_LOG_TWO_PI)
 
 
 def erfcx(x: ArrayLike) -> Array:

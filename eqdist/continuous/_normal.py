@@ -8,12 +8,12 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jax.scipy.special import ndtr, ndtri
+from jax.scipy.special import ndtr
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._numerics import standardize
+from .._numerics import ndtri, standardize
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
 

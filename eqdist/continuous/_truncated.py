@@ -14,12 +14,18 @@ from typing import ClassVar
 import equinox as eqx
 import jax
 import jax.numpy as jnp
-from jax.scipy.special import ndtri
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
-from .._numerics import erfcx, log1p_square, log_ndtr, log_ndtr_diff, log_ndtri
+from .._numerics import (
+    erfcx,
+    log1p_square,
+    log_ndtr,
+    log_ndtr_diff,
+    log_ndtri,
+    ndtri,
+)
 from .._validation import check
 
 _HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
@@ -98,20 +104,6 @@ def _normal_icdf(q: Array, a: Array, b: Array | None) -> Array:
     return jnp.where(lower, z, -z)
 
 
-@jax.custom_jvp
-def _ndtri(p: Array) -> Array:
-    """`ndtri` with the exact derivative $1/\\varphi(z)$ (autodiff of its rational
-    approximations would differentiate the approximation)."""
-    return ndtri(p)
-
-
-@_ndtri.defjvp
-def _ndtri_jvp(primals, tangents):
-    (p,), (dp,) = primals, tangents
-    z = _ndtri(p)
-    return z, dp * jnp.exp(0.5 * z * z + _HALF_LOG_TWO_PI)
-
-
 def _normal_sample_quantile(q: Array, a: Array, b: Array | None) -> Array:
     r"""`_normal_icdf` for sampling: the same quantile, with the log-space inversion
     (a loop of Newton steps per draw) only where it is needed.
@@ -140,11 +132,11 @@ def _normal_sample_quantile(q: Array, a: Array, b: Array | None) -> Array:
         p_upper = (1 - q) * sf_a + q * sf_b
         p = jnp.minimum(p_lower, p_upper)
         if not mixed:
-            z = _ndtri(p)
+            z = ndtri(p)
             return jnp.where(p_lower < p_upper, z, -z)
         deep = ~(p >= threshold)
         # Double where: a stand-in keeps the fast branch's gradient finite.
-        z = _ndtri(jnp.where(deep, 0.5, p))
+        z = ndtri(jnp.where(deep, 0.5, p))
         return jnp.where(
             deep, _normal_icdf(q, a, b), jnp.where(p_lower < p_upper, z, -z)
         )
