@@ -14,7 +14,9 @@ attribute)}`; the package's `__getattr__` imports the module of a name when the 
 is first looked up and caches the object in the package namespace. So
 `import eqdist` imports neither Equinox nor any distribution, and `eqdist.Normal`
 imports only what Normal needs. `__all__` and `__dir__` come from the same table, so
-`from eqdist import *`, `dir(eqdist)` and the docs always see every name.
+`from eqdist import *`, `dir(eqdist)` and the docs always see every name. Under an
+import hook that instruments the package (jaxtyping's runtime type checking), every
+export loads at once instead, while the hook can still instrument it.
 """
 
 from __future__ import annotations
@@ -109,4 +111,24 @@ def attach(
     def __dir__() -> list[str]:
         return sorted(set(namespace) | set(table))
 
+    if _under_import_hook(package):
+        # jaxtyping's hook (`with install_import_hook("eqdist", ...): import eqdist`)
+        # instruments only the modules imported while it is installed: loading the
+        # exports later, after the `with` block, would silently skip the checks.
+        namespace["__getattr__"] = __getattr__
+        for name in table:
+            __getattr__(name)
     return __getattr__, __dir__, sorted(table)
+
+
+def _under_import_hook(package: str) -> bool:
+    """Whether an import hook that instruments `package` (jaxtyping's, which lists
+    the instrumented packages in `modules`) is installed right now."""
+    for finder in sys.meta_path:
+        modules = getattr(finder, "modules", None)
+        if isinstance(modules, (list, tuple, set)) and any(
+            isinstance(m, str) and (package == m or package.startswith(m + "."))
+            for m in modules
+        ):
+            return True
+    return False

@@ -197,3 +197,21 @@ def test_the_export_block_is_parsed():
         "Bee": (".pkg._b", "B"),
         "Alias": ("._a", "A"),
     }
+
+
+def test_a_temporary_import_hook_still_checks_every_name():
+    # README: `with install_import_hook("eqdist", ...): import eqdist`. The hook
+    # instruments only modules imported inside the block, so eqdist loads its
+    # exports there: a name first used after the block is still checked.
+    code = """
+from jaxtyping import TypeCheckError, install_import_hook
+with install_import_hook("eqdist", "beartype.beartype"):
+    import eqdist
+try:
+    eqdist.Normal("a", 1.0)
+except TypeCheckError:
+    print("checked")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "checked"
