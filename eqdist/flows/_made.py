@@ -24,6 +24,13 @@ def _degrees(
     return input_degrees, hidden_degrees
 
 
+def _times_transpose(h: Array, w: Array) -> Array:
+    """`h @ w.T` for weights stored `(out, in)`, as one `dot_general` contracting both
+    last axes: no transpose op in the graph, which measured a few percent faster per
+    flow train step on CPU than `h @ w.T`."""
+    return jax.lax.dot_general(h, w.astype(h.dtype), (((h.ndim - 1,), (1,)), ((), ())))
+
+
 class AutoregressiveNN(eqx.Module):
     r"""A MADE network (Germain et al. 2015, "MADE: Masked Autoencoder for
     Distribution Estimation", arXiv:1502.03509).
@@ -162,13 +169,13 @@ class AutoregressiveNN(eqx.Module):
         last = len(self.weights) - 1
         for i, (w, b, m) in enumerate(zip(self.weights, self.biases, self.masks)):
             w = w if m is None else jnp.where(m, w, 0)
-            h = h @ w.T.astype(h.dtype) + b.astype(h.dtype)
+            h = _times_transpose(h, w) + b.astype(h.dtype)
             if i < last:
                 h = self.nonlinearity(h)
         if self.skip_weight is not None:
             w = self.skip_weight
             w = w if self.skip_mask is None else jnp.where(self.skip_mask, w, 0)
-            h = h + x @ w.T.astype(x.dtype)
+            h = h + _times_transpose(x, w)
         out = h.reshape(x.shape[:-1] + (sum(self.param_dims), self.input_dim))
         groups, start = [], 0
         for p in self.param_dims:
