@@ -3,7 +3,8 @@
 Directions: the cheap ones (MAF density estimation: `log_prob` of data; IAF
 variational inference: `sample_and_log_prob`) and the sequential ones (IAF density,
 MAF VI: `D` network passes per layer). Every library is jitted the same way: one
-`jax.jit` of `step(params, opt_state, batch_or_key)` over a pytree of arrays.
+`jax.jit` of `step(params, opt_state, batch_or_key)` over a pytree of arrays. The
+reference is the same flow hand-written in `jax.numpy` (benchmarks/_handwritten_flow.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,47 @@ def _eqdist_flow(key, dim, layers, maf):
     )
     flow = build(key, eqdist.Normal(jnp.zeros(dim), 1.0), layers, HIDDEN)
     # Train the layers only, like numpyro's flow (whose base is fixed).
+    trainable = jax.tree.map(lambda _: False, flow)
+    trainable = eqx.tree_at(
+        lambda f: f.transforms,
+        trainable,
+        jax.tree.map(eqx.is_inexact_array, flow.transforms),
+    )
+    params, static = eqx.partition(flow, trainable)
+    return params, lambda p: eqx.combine(p, static)
+
+
+def _handwritten(key, dim, layers, maf):
+    from ._handwritten_flow import HandwrittenFlow
+
+    # eqdist's starting weights, so both compute the same numbers.
+    made = (
+        eqdist.flows.inverse_autoregressive_flow(
+            key, eqdist.Normal(jnp.zeros(dim), 1.0), layers, HIDDEN
+        )
+        .transforms[0]
+        .layers.autoregressive_nn
+    )
+    params = {"weights": made.weights, "biases": made.biases}
+    return params, lambda p: HandwrittenFlow(p, made.masks, maf)
+
+
+def _eqdist_unstacked_flow(key, dim, layers, maf):
+    """The same flow as a Python list of separate layers (numpyro's structure), for
+    the compile table only: what the scan saves and what it costs."""
+    from eqdist.flows import AutoregressiveNN, InverseAutoregressiveTransform
+    from eqdist.transforms import InverseTransform, PermuteTransform
+
+    transforms = []
+    for i, layer_key in enumerate(jax.random.split(key, layers)):
+        layer = InverseAutoregressiveTransform(
+            AutoregressiveNN(dim, HIDDEN, key=layer_key)
+        )
+        transforms.append(InverseTransform(layer) if maf else layer)
+        if dim > 1 and i < layers - 1:
+            transforms.append(PermuteTransform(jnp.arange(dim)[::-1]))
+    base = eqdist.Normal(jnp.zeros(dim), 1.0).to_event(1)
+    flow = eqdist.TransformedDistribution(base, transforms)
     trainable = jax.tree.map(lambda _: False, flow)
     trainable = eqx.tree_at(
         lambda f: f.transforms,
@@ -89,10 +131,13 @@ def _numpyro_flow(key, dim, layers, maf):
 
 
 _LIBRARIES = {
+    "hand-written": _handwritten,
     "eqdist": _eqdist_flow,
     "numpyro": _numpyro_flow,
     "flowjax": _flowjax_flow,
 }
+# Compile table only.
+_UNSTACKED = "eqdist (layers unstacked)"
 
 # direction -> (MAF flow?, loss kind)
 DIRECTIONS = {
@@ -114,7 +159,8 @@ def make_step(lib, direction, dim, layers, key=None):
     """`(jitted step, params, opt_state, argument)` for one library and direction."""
     key = jax.random.key(0) if key is None else key
     maf, kind = DIRECTIONS[direction]
-    params, build = _LIBRARIES[lib](key, dim, layers, maf)
+    flows = {**_LIBRARIES, _UNSTACKED: _eqdist_unstacked_flow}
+    params, build = flows[lib](key, dim, layers, maf)
     optimizer = optax.adam(1e-3)
 
     if kind == "density":
@@ -149,9 +195,10 @@ def _train_tables(mode: str) -> str:
         f"### Flow train step ({layers} layers, MADE 2x64, batch 256, Adam), jax.jit "
         "of (params, opt_state, batch)",
         "",
-        "| direction | D | eqdist | numpyro | flowjax | eqdist / numpyro | "
-        "flowjax / numpyro |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| direction | D | hand-written | eqdist | numpyro | flowjax | "
+        "eqdist / numpyro | flowjax / numpyro | hand-written / numpyro | "
+        "eqdist / hand-written |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for direction in directions:
         for dim in dims:
@@ -162,11 +209,14 @@ def _train_tables(mode: str) -> str:
                 step, params, opt_state, arg = make_step(lib, direction, dim, layers)
                 cases[lib] = lambda s=step, p=params, o=opt_state, a=arg: s(p, o, a)
             m = compare(cases, repeats, warmup)
+            hand, eq, npy, fjx = (
+                m[lib] for lib in ("hand-written", "eqdist", "numpyro", "flowjax")
+            )
             lines.append(
-                f"| {direction} | {dim} | {format_seconds(m['eqdist'])} | "
-                f"{format_seconds(m['numpyro'])} | {format_seconds(m['flowjax'])} | "
-                f"{m['eqdist'] / m['numpyro']:.2f}x | "
-                f"{m['flowjax'] / m['numpyro']:.2f}x |"
+                f"| {direction} | {dim} | {format_seconds(hand)} | "
+                f"{format_seconds(eq)} | {format_seconds(npy)} | "
+                f"{format_seconds(fjx)} | {eq / npy:.2f}x | {fjx / npy:.2f}x | "
+                f"{hand / npy:.2f}x | {eq / hand:.2f}x |"
             )
     return "\n".join(lines) + "\n"
 
@@ -201,7 +251,7 @@ def _compile_table(mode: str) -> str:
         "| --- | --- | --- | --- | --- | --- |",
     ]
     totals = {}
-    for lib in _LIBRARIES if mode != "smoke" else ["eqdist"]:
+    for lib in [*_LIBRARIES, _UNSTACKED] if mode != "smoke" else ["eqdist"]:
         t_few, c_few = _compile_seconds(lib, "MAF density", dim, few, repeats)
         t_many, c_many = _compile_seconds(lib, "MAF density", dim, many, repeats)
         totals[lib] = t_few + c_few
@@ -216,7 +266,10 @@ def _compile_table(mode: str) -> str:
     lines.append(
         f"eqdist / numpyro at {few} layers (trace + compile): "
         f"{totals['eqdist'] / totals['numpyro']:.2f}x; "
-        f"flowjax / numpyro: {totals['flowjax'] / totals['numpyro']:.2f}x."
+        f"flowjax / numpyro: {totals['flowjax'] / totals['numpyro']:.2f}x; "
+        f"eqdist with unstacked layers / numpyro: "
+        f"{totals[_UNSTACKED] / totals['numpyro']:.2f}x; "
+        f"hand-written / numpyro: {totals['hand-written'] / totals['numpyro']:.2f}x."
     )
     return "\n".join(lines) + "\n"
 
