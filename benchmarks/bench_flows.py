@@ -31,14 +31,9 @@ def _target_log_prob(z):
     return -0.5 * jnp.sum(((z - 1.0) / 2.0) ** 2, axis=-1)
 
 
-def _eqdist_flow(key, dim, layers, maf):
-    build = (
-        eqdist.flows.masked_autoregressive_flow
-        if maf
-        else eqdist.flows.inverse_autoregressive_flow
-    )
-    flow = build(key, eqdist.Normal(jnp.zeros(dim), 1.0), layers, HIDDEN)
-    # Train the layers only, like numpyro's flow (whose base is fixed).
+def _layers_only(flow):
+    """`(params, build)` training the layers only, like numpyro's flow (whose base
+    is fixed)."""
     trainable = jax.tree.map(lambda _: False, flow)
     trainable = eqx.tree_at(
         lambda f: f.transforms,
@@ -47,6 +42,16 @@ def _eqdist_flow(key, dim, layers, maf):
     )
     params, static = eqx.partition(flow, trainable)
     return params, lambda p: eqx.combine(p, static)
+
+
+def _eqdist_flow(key, dim, layers, maf):
+    build = (
+        eqdist.flows.masked_autoregressive_flow
+        if maf
+        else eqdist.flows.inverse_autoregressive_flow
+    )
+    flow = build(key, eqdist.Normal(jnp.zeros(dim), 1.0), layers, HIDDEN)
+    return _layers_only(flow)
 
 
 def _handwritten(key, dim, layers, maf):
@@ -80,14 +85,7 @@ def _eqdist_unstacked_flow(key, dim, layers, maf):
             transforms.append(PermuteTransform(jnp.arange(dim)[::-1]))
     base = eqdist.Normal(jnp.zeros(dim), 1.0).to_event(1)
     flow = eqdist.TransformedDistribution(base, transforms)
-    trainable = jax.tree.map(lambda _: False, flow)
-    trainable = eqx.tree_at(
-        lambda f: f.transforms,
-        trainable,
-        jax.tree.map(eqx.is_inexact_array, flow.transforms),
-    )
-    params, static = eqx.partition(flow, trainable)
-    return params, lambda p: eqx.combine(p, static)
+    return _layers_only(flow)
 
 
 def _flowjax_flow(key, dim, layers, maf):
