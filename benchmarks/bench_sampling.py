@@ -47,6 +47,7 @@ def _tfp_cases(tfd) -> dict:
         "Multinomial(100, 10 cats)": lambda k, n: tfd.Multinomial(
             100.0, probs=p10
         ).sample(n, seed=k),
+        "LKJCholesky(10)": lambda k, n: tfd.CholeskyLKJ(10, 1.0).sample(n, seed=k),
     }
 
 
