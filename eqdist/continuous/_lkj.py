@@ -14,6 +14,7 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray, Real
 from .. import constraints
 from .._distribution import AbstractSimpleDistribution
 from .._numerics import gammaln
+from ._gamma import log_standard_gamma
 
 _SAMPLE_METHODS = ("onion", "cvine")
 _HALF_LOG_PI = 0.5 * math.log(math.pi)
@@ -154,8 +155,8 @@ def _onion(key: PRNGKeyArray, eta: Array, d: int) -> Array:
     z = jnp.where(strictly_lower, z, 0)
     m = jnp.arange(d, dtype=dtype)
     # Row m: g ~ Gamma(eta + (d-1-m)/2); row 0 gives the diagonal 1 exactly.
-    log_g = jax.random.loggamma(
-        gamma_key, eta[..., None] + (d - 1 - m) / 2, dtype=dtype
+    log_g = log_standard_gamma(
+        gamma_key, eta[..., None] + (d - 1 - m) / 2, eta.shape + (d,)
     )
     half_sq = 0.5 * jnp.sum(z * z, axis=-1)
     safe_half_sq = jnp.where(half_sq > 0, half_sq, 1)
@@ -177,7 +178,7 @@ def _cvine(key: PRNGKeyArray, eta: Array, d: int) -> Array:
     strictly_lower = jnp.tril(jnp.ones((d, d), dtype=bool), k=-1)
     beta = jnp.where(strictly_lower, beta, 1)
     # One gamma call for both halves of each Beta draw (one compiled sampler).
-    log_g = jax.random.loggamma(key, jnp.stack([beta, beta]), dtype=dtype)
+    log_g = log_standard_gamma(key, beta, (2, *beta.shape))
     x = 0.5 * (log_g[0] - log_g[1])
     x = jnp.where(strictly_lower, x, 0)
     partial = jnp.tanh(x)
