@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -21,15 +22,21 @@ def compare(
     cases: dict[str, Callable[[], object]], repeats: int, warmup: int = 3
 ) -> dict[str, float]:
     """Median seconds per call of each case; cases run round-robin so that machine
-    noise hits them alike (see ../shared/BENCHMARKING.md)."""
+    noise hits them alike (see ../shared/BENCHMARKING.md), in a new order each
+    round (seeded), so that no case always runs right after the same other one:
+    the call before leaves caches and the allocator in a state that shows in
+    microsecond timings."""
     for fn in cases.values():
         for _ in range(warmup):
             _block(fn())
+    names = list(cases)
+    order = random.Random(0)
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeats):
-        for name, fn in cases.items():
+        order.shuffle(names)
+        for name in names:
             start = time.perf_counter()
-            _block(fn())
+            _block(cases[name]())
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(ts) for name, ts in times.items()}
 
