@@ -17,7 +17,8 @@ object, jax's ~90 000 included, so it costs 40-50 ms wherever it lands. When one
 inside the measured statement is decided by CPython's allocation counters, not by how
 much the statement itself costs: `import equinox` alone leaves them a few thousand
 allocations short of the next full pass, so whatever runs next pays it (a first
-`eqdist.Normal`, `numpyro.distributions`, or a user's first `jax.jit` call).
+`eqdist.Normal`, `numpyro.distributions`, or a user's first `jax.jit` call: the two
+"for scale" rows).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ print(time.perf_counter() - t, time.process_time() - c, full[0], full[1])
 """
 
 _EVERY_NAME = "from eqdist import *; from eqdist.transforms import *"
+_FIRST_JIT = "import jax.numpy as jnp; jax.jit(jnp.sin)(1.0).block_until_ready()"
 
 STATEMENTS = {
     "equinox (alone)": "import equinox",
@@ -64,6 +66,9 @@ STATEMENTS = {
     "flowjax.distributions + flowjax.flows": (
         "import flowjax.distributions, flowjax.flows"
     ),
+    # Not imports: where the full gc pass lands when no eqdist name is loaded.
+    "(for scale) a first `jax.jit` call": _FIRST_JIT,
+    "(for scale) equinox, then a first `jax.jit` call": "import equinox; " + _FIRST_JIT,
 }
 
 # Where the children keep their bytecode between benchmark runs.
