@@ -16,3 +16,11 @@ def test_benchmarks_smoke(tmp_path):
     assert "TruncatedNormal(low=5)" in text
     assert "| eqdist |" in text
     assert "nan" not in text.lower().replace("finite", "")
+
+
+def test_import_breakdown_smoke():
+    from benchmarks import import_breakdown
+
+    text = import_breakdown.breakdown(1)
+    assert "| **total** |" in text
+    assert "compiling flatten/unflatten" in text
