@@ -13,7 +13,7 @@ Compare rows of one table only: they are interleaved, so machine load hits them 
 
 The "full gc" column is the part of the wall time spent in full (generation-2) garbage
 collections, timed in the child with `gc.callbacks`. Such a pass walks every tracked
-object, jax's ~90 000 included, so it costs 40-50 ms wherever it lands. When one lands
+object, jax's ~90 000 included, so it costs ~50 ms wherever it lands. When one lands
 inside the measured statement is decided by CPython's allocation counters, not by how
 much the statement itself costs: `import equinox` alone leaves them a few thousand
 allocations short of the next full pass, so whatever runs next pays it (a first
