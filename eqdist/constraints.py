@@ -26,6 +26,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Num, Real
 
+# No `from __future__ import annotations` here: Equinox must see `eqx.AbstractClassVar`
+# as an object. The jaxtyping annotations are quoted by hand instead, as that import
+# would quote them: evaluating their ~60 subscripts cost ~3 ms on first import.
+
 __all__ = [
     "AbstractConstraint",
     "Boolean",
@@ -92,11 +96,11 @@ class AbstractConstraint(eqx.Module):
     event_dim: eqx.AbstractClassVar[int]
 
     @abc.abstractmethod
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         """Whether each event of `x` is in the set: shape `x.shape[:x.ndim-event_dim]`."""
 
     @abc.abstractmethod
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         """A point of the set with the shape (and floating dtype) of `x`."""
 
 
@@ -105,10 +109,10 @@ class RealSet(AbstractConstraint):
 
     event_dim: ClassVar[int] = 0
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         return jnp.isfinite(x)
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         return jnp.zeros_like(_as_float(x))
 
 
@@ -117,10 +121,10 @@ class RealVector(AbstractConstraint):
 
     event_dim: ClassVar[int] = 1
 
-    def __call__(self, x: Num[ArrayLike, "... n"]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '... n']") -> "Bool[Array, '...']":
         return jnp.all(jnp.isfinite(x), axis=-1)
 
-    def feasible_like(self, x: Num[ArrayLike, "... n"]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '... n']") -> Array:
         return jnp.zeros_like(_as_float(x))
 
 
@@ -129,11 +133,11 @@ class Boolean(AbstractConstraint):
 
     event_dim: ClassVar[int] = 0
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         return (x == 0) | (x == 1)
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         return jnp.zeros_like(x)
 
 
@@ -141,15 +145,15 @@ class GreaterThan(AbstractConstraint):
     """The open half line `x > lower_bound`."""
 
     event_dim: ClassVar[int] = 0
-    lower_bound: Real[Array | np.ndarray, "..."]
+    lower_bound: "Real[Array | np.ndarray, '...']"
 
-    def __init__(self, lower_bound: Real[ArrayLike, "..."]):
+    def __init__(self, lower_bound: "Real[ArrayLike, '...']"):
         self.lower_bound = _bound(lower_bound)
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         return jnp.asarray(x) > self.lower_bound
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         x = _as_float(x)
         return (jnp.zeros_like(x) + self.lower_bound + 1).astype(x.dtype)
 
@@ -159,16 +163,16 @@ class GreaterThanEq(AbstractConstraint):
     density is positive at its bound)."""
 
     event_dim: ClassVar[int] = 0
-    lower_bound: Real[Array | np.ndarray, "..."]
+    lower_bound: "Real[Array | np.ndarray, '...']"
 
-    def __init__(self, lower_bound: Real[ArrayLike, "..."]):
+    def __init__(self, lower_bound: "Real[ArrayLike, '...']"):
         self.lower_bound = _bound(lower_bound)
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         return x >= self.lower_bound
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         x = _as_float(x)
         return (jnp.zeros_like(x) + self.lower_bound + 1).astype(x.dtype)
 
@@ -177,22 +181,22 @@ class Interval(AbstractConstraint):
     """The closed interval `lower_bound <= x <= upper_bound`."""
 
     event_dim: ClassVar[int] = 0
-    lower_bound: Real[Array | np.ndarray, "..."]
-    upper_bound: Real[Array | np.ndarray, "..."]
+    lower_bound: "Real[Array | np.ndarray, '...']"
+    upper_bound: "Real[Array | np.ndarray, '...']"
 
     def __init__(
         self,
-        lower_bound: Real[ArrayLike, "..."],
-        upper_bound: Real[ArrayLike, "..."],
+        lower_bound: "Real[ArrayLike, '...']",
+        upper_bound: "Real[ArrayLike, '...']",
     ):
         self.lower_bound = _bound(lower_bound)
         self.upper_bound = _bound(upper_bound)
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         return (x >= self.lower_bound) & (x <= self.upper_bound)
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         x = _as_float(x)
         middle = (self.lower_bound + self.upper_bound) / 2
         return (jnp.zeros_like(x) + middle).astype(x.dtype)
@@ -202,22 +206,22 @@ class IntegerInterval(AbstractConstraint):
     """Integers `lower_bound <= x <= upper_bound`."""
 
     event_dim: ClassVar[int] = 0
-    lower_bound: Real[Array | np.ndarray, "..."]
-    upper_bound: Real[Array | np.ndarray, "..."]
+    lower_bound: "Real[Array | np.ndarray, '...']"
+    upper_bound: "Real[Array | np.ndarray, '...']"
 
     def __init__(
         self,
-        lower_bound: Real[ArrayLike, "..."],
-        upper_bound: Real[ArrayLike, "..."],
+        lower_bound: "Real[ArrayLike, '...']",
+        upper_bound: "Real[ArrayLike, '...']",
     ):
         self.lower_bound = _bound(lower_bound)
         self.upper_bound = _bound(upper_bound)
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         return _is_integer(x) & (x >= self.lower_bound) & (x <= self.upper_bound)
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         x = jnp.asarray(x)
         return (jnp.zeros_like(x) + self.lower_bound).astype(x.dtype)
 
@@ -226,16 +230,16 @@ class IntegerGreaterThan(AbstractConstraint):
     """Integers `x >= lower_bound` (NumPyro's convention: the bound is included)."""
 
     event_dim: ClassVar[int] = 0
-    lower_bound: Real[Array | np.ndarray, "..."]
+    lower_bound: "Real[Array | np.ndarray, '...']"
 
-    def __init__(self, lower_bound: Real[ArrayLike, "..."]):
+    def __init__(self, lower_bound: "Real[ArrayLike, '...']"):
         self.lower_bound = _bound(lower_bound)
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         return _is_integer(x) & (x >= self.lower_bound)
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         x = jnp.asarray(x)
         return (jnp.zeros_like(x) + self.lower_bound).astype(x.dtype)
 
@@ -245,13 +249,13 @@ class LowerCholesky(AbstractConstraint):
 
     event_dim: ClassVar[int] = 2
 
-    def __call__(self, x: Num[ArrayLike, "... n n"]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '... n n']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         lower = jnp.all(jnp.triu(x, k=1) == 0, axis=(-2, -1))
         positive_diagonal = jnp.all(jnp.diagonal(x, axis1=-2, axis2=-1) > 0, axis=-1)
         return lower & positive_diagonal & jnp.all(jnp.isfinite(x), axis=(-2, -1))
 
-    def feasible_like(self, x: Num[ArrayLike, "... n n"]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '... n n']") -> Array:
         x = _as_float(x)
         return jnp.broadcast_to(jnp.eye(x.shape[-1], dtype=x.dtype), x.shape)
 
@@ -261,14 +265,14 @@ class CorrCholesky(AbstractConstraint):
 
     event_dim: ClassVar[int] = 2
 
-    def __call__(self, x: Num[ArrayLike, "... n n"]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '... n n']") -> "Bool[Array, '...']":
         x = _as_float(x)
         tol = 10 * jnp.finfo(x.dtype).eps * x.shape[-1]
         row_norms = jnp.linalg.norm(x, axis=-1)
         unit_rows = jnp.all(jnp.abs(row_norms - 1) <= tol, axis=-1)
         return LowerCholesky()(x) & unit_rows
 
-    def feasible_like(self, x: Num[ArrayLike, "... n n"]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '... n n']") -> Array:
         x = _as_float(x)
         return jnp.broadcast_to(jnp.eye(x.shape[-1], dtype=x.dtype), x.shape)
 
@@ -278,7 +282,7 @@ class PositiveDefinite(AbstractConstraint):
 
     event_dim: ClassVar[int] = 2
 
-    def __call__(self, x: Num[ArrayLike, "... n n"]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '... n n']") -> "Bool[Array, '...']":
         x = _as_float(x)
         tol = 10 * jnp.finfo(x.dtype).eps
         scale = jnp.max(jnp.abs(x), axis=(-2, -1))
@@ -292,7 +296,7 @@ class PositiveDefinite(AbstractConstraint):
         positive = jnp.linalg.eigvalsh(safe)[..., 0] > 0
         return symmetric & finite & positive
 
-    def feasible_like(self, x: Num[ArrayLike, "... n n"]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '... n n']") -> Array:
         x = _as_float(x)
         return jnp.broadcast_to(jnp.eye(x.shape[-1], dtype=x.dtype), x.shape)
 
@@ -302,13 +306,13 @@ class Simplex(AbstractConstraint):
 
     event_dim: ClassVar[int] = 1
 
-    def __call__(self, x: Num[ArrayLike, "... n"]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '... n']") -> "Bool[Array, '...']":
         x = _as_float(x)
         tol = 10 * jnp.finfo(x.dtype).eps * max(x.shape[-1], 1) ** 0.5
         nonnegative = jnp.all(x >= 0, axis=-1)
         return nonnegative & (jnp.abs(jnp.sum(x, axis=-1) - 1) <= tol)
 
-    def feasible_like(self, x: Num[ArrayLike, "... n"]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '... n']") -> Array:
         x = _as_float(x)
         return jnp.full_like(x, 1 / x.shape[-1])
 
@@ -317,17 +321,17 @@ class Multinomial(AbstractConstraint):
     """Vectors of non-negative integers that sum to `upper_bound`."""
 
     event_dim: ClassVar[int] = 1
-    upper_bound: Real[Array | np.ndarray, "..."]
+    upper_bound: "Real[Array | np.ndarray, '...']"
 
-    def __init__(self, upper_bound: Real[ArrayLike, "..."]):
+    def __init__(self, upper_bound: "Real[ArrayLike, '...']"):
         self.upper_bound = _bound(upper_bound)
 
-    def __call__(self, x: Num[ArrayLike, "... n"]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '... n']") -> "Bool[Array, '...']":
         x = jnp.asarray(x)
         counts = jnp.all(_is_integer(x) & (x >= 0), axis=-1)
         return counts & (jnp.sum(x, axis=-1) == self.upper_bound)
 
-    def feasible_like(self, x: Num[ArrayLike, "... n"]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '... n']") -> Array:
         x = jnp.asarray(x)
         first = jnp.zeros(x.shape[-1], dtype=x.dtype).at[0].set(1)
         bound = jnp.asarray(self.upper_bound)[..., None]
@@ -342,13 +346,13 @@ class Dependent(AbstractConstraint):
 
     event_dim: ClassVar[int] = 0
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         raise ValueError(
             "The `dependent` constraint cannot decide membership: the valid set "
             "depends on other parameters."
         )
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         raise ValueError("The `dependent` constraint has no feasible point.")
 
 
@@ -376,12 +380,12 @@ class Independent(AbstractConstraint):
     def event_dim(self) -> int:  # type: ignore[override]
         return self.base_constraint.event_dim + self.reinterpreted_batch_ndims
 
-    def __call__(self, x: Num[ArrayLike, "..."]) -> Bool[Array, "..."]:
+    def __call__(self, x: "Num[ArrayLike, '...']") -> "Bool[Array, '...']":
         inside = self.base_constraint(x)
         n = self.reinterpreted_batch_ndims
         return jnp.all(inside, axis=tuple(range(-n, 0))) if n else inside
 
-    def feasible_like(self, x: Num[ArrayLike, "..."]) -> Array:
+    def feasible_like(self, x: "Num[ArrayLike, '...']") -> Array:
         return self.base_constraint.feasible_like(x)
 
 

@@ -37,3 +37,11 @@ def test_handwritten_flow_matches_eqdist(maf):
     hand_z, hand_log_q = hand_flow.sample_and_log_prob(jax.random.key(2), (5,))
     np.testing.assert_allclose(hand_z, eq_z, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(hand_log_q, eq_log_q, rtol=1e-6)
+
+
+def test_import_breakdown_smoke():
+    from benchmarks import import_breakdown
+
+    text = import_breakdown.breakdown(1)
+    assert "| **total** |" in text
+    assert "compiling flatten/unflatten" in text

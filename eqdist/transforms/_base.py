@@ -33,7 +33,8 @@ class AbstractTransform(eqx.Module):
     """
 
     # No `from __future__ import annotations` in this module: Equinox must see these
-    # annotations as objects to treat them as abstract (not as dataclass fields).
+    # annotations as objects to treat them as abstract (not as dataclass fields). The
+    # jaxtyping annotations below are quoted by hand, so they cost nothing at import.
     domain: eqx.AbstractVar[AbstractConstraint]
     codomain: eqx.AbstractVar[AbstractConstraint]
 
@@ -43,23 +44,25 @@ class AbstractTransform(eqx.Module):
         return self.domain.event_dim
 
     @abc.abstractmethod
-    def call_with_intermediates(self, x: Float[ArrayLike, "..."]) -> tuple[Array, Any]:
+    def call_with_intermediates(
+        self, x: "Float[ArrayLike, '...']"
+    ) -> tuple[Array, Any]:
         """`(t(x), intermediates)`."""
 
     @abc.abstractmethod
-    def inv(self, y: Float[ArrayLike, "..."]) -> Array:
+    def inv(self, y: "Float[ArrayLike, '...']") -> Array:
         """The inverse map $x = t^{-1}(y)$."""
 
     @abc.abstractmethod
     def log_abs_det_jacobian(
         self,
-        x: Float[ArrayLike, "..."],
-        y: Float[ArrayLike, "..."],
+        x: "Float[ArrayLike, '...']",
+        y: "Float[ArrayLike, '...']",
         intermediates: Any = None,
     ) -> Array:
         r"""$\log|\det J_t(x)|$, of shape `x.shape[:x.ndim - event_dim]`."""
 
-    def __call__(self, x: Float[ArrayLike, "..."]) -> Array:
+    def __call__(self, x: "Float[ArrayLike, '...']") -> Array:
         """Apply the transform: $y = t(x)$."""
         return self.call_with_intermediates(x)[0]
 
