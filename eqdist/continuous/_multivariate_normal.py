@@ -156,7 +156,7 @@ class MultivariateNormal(AbstractSimpleDistribution):
 
     def _log_prob(self, value: Array) -> Array:
         d = self.event_shape[0]
-        maha = _mahalanobis_squared(self.scale_tril, value - self.loc)
+        maha = _mahalanobis_squared(self.scale_tril, value, self.loc)
         half_log_det = jnp.sum(
             jnp.log(jnp.diagonal(self.scale_tril, axis1=-2, axis2=-1)), axis=-1
         )
@@ -216,13 +216,13 @@ def _precision_to_scale_tril(precision: Array) -> Array:
 
 
 def _mahalanobis_squared(
-    tril: Array, diff: Array, explicit_inverse: bool | None = None
+    tril: Array, value: Array, loc: Array, explicit_inverse: bool | None = None
 ) -> Array:
-    r"""$\lVert L^{-1} \delta\rVert^2$ over broadcast batch axes.
+    r"""$\lVert L^{-1} (x - \mu)\rVert^2$ over broadcast batch axes.
 
-    `tril` has shape `batch + (d, d)`, `diff` shape `sample + batch' + (d,)` with
-    `batch'` broadcasting against `batch`; `tril` is never copied across the sample
-    axes.
+    `tril` has shape `batch + (d, d)`, `value` and `loc` shapes that broadcast to
+    `sample + batch' + (d,)` with `batch'` broadcasting against `batch`; `tril` is
+    never copied across the sample axes.
 
     With many points per matrix, $L^{-1}$ is formed once per batch element (a
     triangular solve against the identity) and applied to every point as a matrix
@@ -234,27 +234,33 @@ def _mahalanobis_squared(
     """
     d = tril.shape[-1]
     n_batch = tril.ndim - 2
-    full = jnp.broadcast_shapes(diff.shape[:-1], tril.shape[:-2])
+    full = jnp.broadcast_shapes(value.shape[:-1], loc.shape[:-1], tril.shape[:-2])
     n_sample = len(full) - n_batch
     sample, batch = full[:n_sample], full[n_sample:]
     n_points = math.prod(sample)
-    diff = jnp.broadcast_to(diff, full + (d,))
     tril = jnp.broadcast_to(tril, batch + (d, d))
     if explicit_inverse is None:
         explicit_inverse = n_points >= d
     if explicit_inverse:
         identity = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), tril.shape)
-        # (points, batch, d): the sample axes lead, so merging them is free.
-        points = diff.reshape((n_points,) + batch + (d,))
+
+        def centred() -> Array:
+            # (points, batch, d): the sample axes lead, so merging them is free.
+            # Formed inside each branch below, so that XLA fuses the subtraction
+            # into the branch's product instead of materialising it as an operand
+            # of the conditional (an (n, d) buffer per call).
+            diff = jnp.broadcast_to(value - loc, full + (d,))
+            return diff.reshape((n_points,) + batch + (d,))
 
         def explicit(refine: bool) -> Array:
             tril_inv = _solve_lower(tril, identity)
+            points = centred()
             solved = _apply(tril_inv, points)
             if refine:
                 solved = solved + _apply(
                     tril_inv, points - _apply(jnp.tril(tril), solved)
                 )
-            return solved
+            return _sum_of_squares(solved)
 
         # The plain product is as accurate as the solve for a well-conditioned L,
         # but up to ~4x less for kappa(L) = 1e3 (float32). One step of iterative
@@ -273,16 +279,17 @@ def _mahalanobis_squared(
             0,
             jnp.where(jnp.all(jnp.isfinite(kappa) & (kappa <= too_ill)), 1, 2),
         )
-        solved = jax.lax.switch(
+        squared = jax.lax.switch(
             branch,
             [
                 lambda: explicit(refine=False),
                 lambda: explicit(refine=True),
-                lambda: _solve_points(tril, points),
+                lambda: _sum_of_squares(_solve_points(tril, centred())),
             ],
         )
-        return jnp.sum(solved * solved, axis=-1).reshape(full)
+        return squared.reshape(full)
     # (sample, batch, d) -> (batch, d, sample): one solve with many columns.
+    diff = jnp.broadcast_to(value - loc, full + (d,))
     columns = jnp.moveaxis(diff, tuple(range(n_sample)), tuple(range(-n_sample, 0)))
     columns = columns.reshape(batch + (d, n_points))
     solved = _solve_lower(tril, columns)
@@ -290,6 +297,11 @@ def _mahalanobis_squared(
     return jnp.moveaxis(
         squared, tuple(range(n_batch, n_batch + n_sample)), tuple(range(n_sample))
     )
+
+
+def _sum_of_squares(solved: Array) -> Array:
+    """Squared norms over the last axis."""
+    return jnp.sum(solved * solved, axis=-1)
 
 
 def _apply(matrix: Array, points: Array) -> Array:

@@ -400,7 +400,7 @@ def test_float32_accuracy_of_the_explicit_inverse(cond):
 
     def error(explicit_inverse):
         maha = _mahalanobis_squared(
-            jnp.asarray(tril32), jnp.asarray(diff32), explicit_inverse
+            jnp.asarray(tril32), jnp.asarray(x32), jnp.asarray(loc32), explicit_inverse
         )
         assert maha.dtype == jnp.float32
         return np.max(np.abs(np.asarray(maha, np.float64) - maha_ref) / maha_ref)
@@ -430,8 +430,10 @@ def test_explicit_inverse_falls_back_to_the_solve_when_it_overflows():
         [[1e-31, 0.0, 0.0], [1e30, 1e29, 0.0], [1e30, 1e30, 1e29]], jnp.float32
     )
     diff = jnp.asarray(np.random.default_rng(1).normal(size=(8, 3)), jnp.float32)
+    zero = jnp.zeros(3, jnp.float32)
     np.testing.assert_array_equal(
-        _mahalanobis_squared(tril, diff, True), _mahalanobis_squared(tril, diff, False)
+        _mahalanobis_squared(tril, diff, zero, True),
+        _mahalanobis_squared(tril, diff, zero, False),
     )
     dist = eqdist.MultivariateNormal(jnp.zeros(3, jnp.float32), scale_tril=tril)
     x = dist.sample(jax.random.key(0), (8,))
