@@ -8,7 +8,9 @@ environment (`TUNED_ENV`: large XLA buffers stay in the heap instead of being re
 to the OS on every call, and huge pages make the process-to-process speed steady; see
 shared/BENCHMARKING.md). `--allocator inherit` measures in the current environment. The
 full run also repeats the large-array log_prob section once under glibc's defaults so
-both are on record.
+both are on record. A hand-written summary between `SUMMARY_BEGIN` and `SUMMARY_END` in
+the output file is carried over into the new file, so re-measuring never deletes the
+analysis (it then describes the recorded run, whose date it names).
 """
 
 from __future__ import annotations
@@ -39,6 +41,21 @@ TUNED_ENV = {
     "MALLOC_ARENA_MAX": "1",
     "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
 }
+
+
+SUMMARY_BEGIN = "<!-- summary: written by hand, kept by benchmarks/run.py -->"
+SUMMARY_END = "<!-- end of summary -->"
+
+
+def _kept_summary(path: Path) -> str:
+    """The hand-written summary block of an existing results file, or ''."""
+    if not path.exists():
+        return ""
+    text = path.read_text()
+    begin, end = text.find(SUMMARY_BEGIN), text.find(SUMMARY_END)
+    if begin < 0 or end < begin:
+        return ""
+    return text[begin : end + len(SUMMARY_END)] + "\n\n"
 
 
 def _load() -> str:
@@ -133,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         "are what to compare).\n\n"
         + environment
         + f"- load average at end: {_load()}; wall time {elapsed:.0f} s\n\n"
+        + _kept_summary(args.output)
         + "\n".join(sections)
     )
     args.output.write_text(text)

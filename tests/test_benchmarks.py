@@ -45,3 +45,15 @@ def test_import_breakdown_smoke():
     text = import_breakdown.breakdown(1)
     assert "| **total** |" in text
     assert "compiling flatten/unflatten" in text
+
+
+def test_run_keeps_the_hand_written_summary(tmp_path):
+    from benchmarks import run
+
+    path = tmp_path / "RESULTS.md"
+    assert run._kept_summary(path) == ""
+    block = f"{run.SUMMARY_BEGIN}\n## Summary\n\nverdicts\n{run.SUMMARY_END}"
+    path.write_text(f"# Benchmark results\n\n{block}\n\n## eager\n\ntables\n")
+    assert run._kept_summary(path) == block + "\n\n"
+    path.write_text("# Benchmark results\n\n## eager\n\ntables\n")
+    assert run._kept_summary(path) == ""
