@@ -9,6 +9,7 @@ reference is the same flow hand-written in `jax.numpy` (benchmarks/_handwritten_
 
 from __future__ import annotations
 
+import re
 import time
 from functools import partial
 
@@ -219,19 +220,42 @@ def _train_tables(mode: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _compile_seconds(lib, direction, dim, layers, repeats=1) -> tuple[float, float]:
-    """Trace and compile seconds of a freshly built step (no cache hit); the run of
-    `repeats` with the median total."""
+def _compile_seconds(
+    lib, direction, dim, layers, repeats=1
+) -> tuple[float, float, str]:
+    """Trace and compile seconds of a freshly built step (no cache hit), the run of
+    `repeats` with the median total, and the compiled HLO text of that step."""
     runs = []
     for _ in range(repeats):
         step, params, opt_state, arg = make_step(lib, direction, dim, layers)
         start = time.perf_counter()
         lowered = step.lower(params, opt_state, arg)
         traced = time.perf_counter()
-        lowered.compile()
-        runs.append((traced - start, time.perf_counter() - traced))
-    runs.sort(key=sum)
+        hlo = lowered.compile().as_text()
+        runs.append((traced - start, time.perf_counter() - traced, hlo))
+    runs.sort(key=lambda run: run[0] + run[1])
     return runs[len(runs) // 2]
+
+
+def fused_kernels(hlo: str) -> tuple[int, int]:
+    """`(call sites, distinct bodies)` of the fused computations in compiled HLO text.
+
+    Two bodies count as one when they differ only in instruction names and metadata:
+    XLA:CPU's code generation time follows the distinct ones (identical unrolled
+    layers share theirs), which is what the compile table's kernel column shows.
+    """
+    bodies = {}
+    for block in hlo.split("\n\n"):
+        header = re.match(r"\s*(%[\w.\-]+) \(", block)
+        if header:
+            bodies[header.group(1)] = block.split("{", 1)[1]
+    sites = re.findall(r"calls=(%[\w.\-]+)", hlo)
+
+    def canonical(body: str) -> str:
+        body = re.sub(r", metadata=\{[^}]*\}", "", body)
+        return re.sub(r"%[\w.\-]+", "%", body)
+
+    return len(sites), len({canonical(bodies[name]) for name in set(sites)})
 
 
 def _compile_table(mode: str) -> str:
@@ -245,18 +269,20 @@ def _compile_table(mode: str) -> str:
         f"{few} vs {many} layers (median of {repeats})",
         "",
         f"| library | trace {few} | compile {few} | trace {many} | compile {many} | "
-        f"total {many} / total {few} |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"total {many} / total {few} | fused kernels at {few} (call sites / "
+        "distinct) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     totals = {}
     for lib in [*_LIBRARIES, _UNSTACKED] if mode != "smoke" else ["eqdist"]:
-        t_few, c_few = _compile_seconds(lib, "MAF density", dim, few, repeats)
-        t_many, c_many = _compile_seconds(lib, "MAF density", dim, many, repeats)
+        t_few, c_few, hlo = _compile_seconds(lib, "MAF density", dim, few, repeats)
+        t_many, c_many, _ = _compile_seconds(lib, "MAF density", dim, many, repeats)
         totals[lib] = t_few + c_few
+        sites, distinct = fused_kernels(hlo)
         lines.append(
             f"| {lib} | {format_seconds(t_few)} | {format_seconds(c_few)} | "
             f"{format_seconds(t_many)} | {format_seconds(c_many)} | "
-            f"{(t_many + c_many) / (t_few + c_few):.2f}x |"
+            f"{(t_many + c_many) / (t_few + c_few):.2f}x | {sites} / {distinct} |"
         )
     if mode == "smoke":
         return "\n".join(lines) + "\n"

@@ -57,3 +57,29 @@ def test_run_keeps_the_hand_written_summary(tmp_path):
     assert run._kept_summary(path) == block + "\n\n"
     path.write_text("# Benchmark results\n\n## eager\n\ntables\n")
     assert run._kept_summary(path) == ""
+
+
+def test_fused_kernels_counts_identical_bodies_once():
+    from benchmarks.bench_flows import fused_kernels
+
+    def fusion(name, param, meta):
+        return (
+            f"%{name} (p.{param}: f32[4]) -> f32[4] {{\n"
+            f"  %p.{param} = f32[4]{{0}} parameter(0)\n"
+            f"  ROOT %e.{param} = f32[4]{{0}} exponential(%p.{param}), "
+            f'metadata={{op_name="{meta}"}}\n}}'
+        )
+
+    hlo = "\n\n".join(
+        [
+            fusion("fused_computation", 0, "layer0"),
+            fusion("fused_computation.1", 1, "layer1"),
+            "%fused_computation.2 (p: f32[4]) -> f32[4] {\n"
+            "  %p = f32[4]{0} parameter(0)\n  ROOT %l = f32[4]{0} log(%p)\n}",
+            "ENTRY %main (x: f32[4]) -> f32[4] {\n"
+            "  %a = f32[4]{0} fusion(%x), kind=kLoop, calls=%fused_computation\n"
+            "  %b = f32[4]{0} fusion(%a), kind=kLoop, calls=%fused_computation.1\n"
+            "  ROOT %c = f32[4]{0} fusion(%b), kind=kLoop, calls=%fused_computation.2\n}",
+        ]
+    )
+    assert fused_kernels(hlo) == (3, 2)
