@@ -137,6 +137,7 @@ _LIBRARIES = {
 }
 # Compile table only.
 _UNSTACKED = "eqdist (layers unstacked)"
+_BUILDERS = {**_LIBRARIES, _UNSTACKED: _eqdist_unstacked_flow}
 
 # direction -> (MAF flow?, loss kind)
 DIRECTIONS = {
@@ -158,8 +159,7 @@ def make_step(lib, direction, dim, layers, key=None):
     """`(jitted step, params, opt_state, argument)` for one library and direction."""
     key = jax.random.key(0) if key is None else key
     maf, kind = DIRECTIONS[direction]
-    flows = {**_LIBRARIES, _UNSTACKED: _eqdist_unstacked_flow}
-    params, build = flows[lib](key, dim, layers, maf)
+    params, build = _BUILDERS[lib](key, dim, layers, maf)
     optimizer = optax.adam(1e-3)
 
     if kind == "density":

@@ -241,6 +241,10 @@ def _mahalanobis_squared(
     tril = jnp.broadcast_to(tril, batch + (d, d))
     if explicit_inverse is None:
         explicit_inverse = n_points >= d
+
+    def difference() -> Array:
+        return jnp.broadcast_to(value - loc, full + (d,))
+
     if explicit_inverse:
         identity = jnp.broadcast_to(jnp.eye(d, dtype=tril.dtype), tril.shape)
 
@@ -249,8 +253,7 @@ def _mahalanobis_squared(
             # Formed inside each branch below, so that XLA fuses the subtraction
             # into the branch's product instead of materialising it as an operand
             # of the conditional (an (n, d) buffer per call).
-            diff = jnp.broadcast_to(value - loc, full + (d,))
-            return diff.reshape((n_points,) + batch + (d,))
+            return difference().reshape((n_points,) + batch + (d,))
 
         def explicit(refine: bool) -> Array:
             tril_inv = _solve_lower(tril, identity)
@@ -289,8 +292,9 @@ def _mahalanobis_squared(
         )
         return squared.reshape(full)
     # (sample, batch, d) -> (batch, d, sample): one solve with many columns.
-    diff = jnp.broadcast_to(value - loc, full + (d,))
-    columns = jnp.moveaxis(diff, tuple(range(n_sample)), tuple(range(-n_sample, 0)))
+    columns = jnp.moveaxis(
+        difference(), tuple(range(n_sample)), tuple(range(-n_sample, 0))
+    )
     columns = columns.reshape(batch + (d, n_points))
     solved = _solve_lower(tril, columns)
     squared = jnp.sum(solved * solved, axis=-2).reshape(batch + sample)
